@@ -1,0 +1,145 @@
+"""The bot's behaviour as data: config/*.yaml, loaded and validated in one go.
+
+Everything here is non-secret and safe to edit by admins (thresholds, wording, links, synonyms).
+Secrets and deployment details come from the environment (see settings.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.core import ConfigError, Link
+from bot.faq import LocalText
+from bot.faq_rules import valid_url
+from bot.matcher import Synonyms, Thresholds
+from bot.yamlsource import YamlDoc, YamlSyntaxError, load_yaml
+
+MESSAGE_KEYS = (
+    "welcome", "disclaimer", "help", "fallback", "suggest_intro", "none_of_these",
+    "browse_topics", "topics_intro", "topic_intro", "language_prompt", "language_set",
+    "unsupported", "not_a_diagnosis", "error",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class EscalationLink:
+    title: LocalText
+    url: str
+
+    def localized(self, locale: str) -> Link:
+        return Link(self.title.get(locale), self.url)
+
+
+@dataclass(frozen=True, slots=True)
+class SmalltalkIntent:
+    name: str  # greeting, thanks, bye, help ...
+    phrases: tuple[str, ...]
+    reply: LocalText
+
+
+@dataclass(frozen=True, slots=True)
+class BotConfig:
+    locales: tuple[str, ...] = ("en", "zh-TW")
+    default_locale: str = "zh-TW"
+    locale_names: dict[str, str] = field(default_factory=dict)
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    suggestion_count: int = 3
+    session_ttl_seconds: int = 1800
+    messages: dict[str, LocalText] = field(default_factory=dict)
+    escalation: tuple[EscalationLink, ...] = ()
+    smalltalk: tuple[SmalltalkIntent, ...] = ()
+    synonyms: Synonyms = field(default_factory=Synonyms)
+
+    def message(self, key: str, locale: str, **values: str) -> str:
+        text = self.messages[key].get(locale)
+        return text.format(**values) if values else text
+
+    def escalation_links(self, locale: str) -> tuple[Link, ...]:
+        return tuple(link.localized(locale) for link in self.escalation)
+
+
+def load_config(config_dir: Path) -> BotConfig:
+    bot = _read(config_dir / "bot.yaml")
+    locales = tuple(bot.data.get("locales", ("en", "zh-TW")))
+    matching = bot.data.get("matching", {})
+    try:
+        thresholds = Thresholds(**matching.get("thresholds", {}))
+    except TypeError as error:
+        raise ConfigError(f"{config_dir / 'bot.yaml'}: matching.thresholds: {error}") from None
+    return BotConfig(
+        locales=locales,
+        default_locale=str(bot.data.get("default_locale", locales[0])),
+        locale_names={str(k): str(v) for k, v in bot.data.get("locale_names", {}).items()},
+        thresholds=thresholds,
+        suggestion_count=int(matching.get("suggestions", 3)),
+        session_ttl_seconds=int(bot.data.get("sessions", {}).get("idle_ttl_seconds", 1800)),
+        messages=_messages(config_dir / "messages.yaml", locales),
+        escalation=_escalation(config_dir / "escalation.yaml"),
+        smalltalk=_smalltalk(config_dir / "smalltalk.yaml"),
+        synonyms=Synonyms.from_groups(_read(config_dir / "synonyms.yaml").data.get("groups", [])),
+    )
+
+
+def _read(path: Path) -> YamlDoc:
+    try:
+        doc = load_yaml(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: missing config file") from None
+    except YamlSyntaxError as error:
+        raise ConfigError(f"{path}:{error.line}: YAML syntax: {error.message}") from None
+    if not isinstance(doc.data, dict):
+        raise ConfigError(f"{path}: must be a mapping")
+    return doc
+
+
+def _local_text(path: Path, doc: YamlDoc, where: tuple[str | int, ...], value: Any) -> LocalText:
+    if isinstance(value, str) and value.strip():
+        return LocalText.plain(value.strip())
+    if isinstance(value, dict) and value and all(isinstance(v, str) for v in value.values()):
+        return LocalText(tuple((str(k), v.strip()) for k, v in value.items()))
+    raise ConfigError(f"{path}:{doc.line(where)}: {'.'.join(map(str, where))}: must be text")
+
+
+def _messages(path: Path, locales: tuple[str, ...]) -> dict[str, LocalText]:
+    doc = _read(path)
+    messages = {key: _local_text(path, doc, (key,), value) for key, value in doc.data.items()}
+    for key in MESSAGE_KEYS:
+        if key not in messages:
+            raise ConfigError(f"{path}: missing message {key!r}")
+        missing = [
+            loc
+            for loc in locales
+            if loc not in messages[key].locales and "*" not in messages[key].locales
+        ]
+        if missing:
+            raise ConfigError(f"{path}:{doc.line((key,))}: {key}: no text for {', '.join(missing)}")
+    return messages
+
+
+def _escalation(path: Path) -> tuple[EscalationLink, ...]:
+    doc = _read(path)
+    links = []
+    for index, item in enumerate(doc.data.get("links", [])):
+        where = ("links", index)
+        if not isinstance(item, dict) or not valid_url(str(item.get("url", ""))):
+            raise ConfigError(f"{path}:{doc.line(where)}: a link needs a title and a valid url")
+        links.append(
+            EscalationLink(
+                _local_text(path, doc, (*where, "title"), item.get("title")), item["url"]
+            )
+        )
+    return tuple(links)
+
+
+def _smalltalk(path: Path) -> tuple[SmalltalkIntent, ...]:
+    doc = _read(path)
+    intents = []
+    for name, item in doc.data.items():
+        phrases = item.get("phrases") if isinstance(item, dict) else None
+        if not isinstance(phrases, list) or not phrases:
+            raise ConfigError(f"{path}:{doc.line((name,))}: {name}: needs a list of phrases")
+        reply = _local_text(path, doc, (name, "reply"), item.get("reply"))
+        intents.append(SmalltalkIntent(str(name), tuple(str(p) for p in phrases), reply))
+    return tuple(intents)

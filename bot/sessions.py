@@ -1,0 +1,76 @@
+"""Per-user conversation state behind one small interface, and the in-memory store.
+
+Changes are saved as a mapping of field -> new value rather than a whole session, so two
+messages from the same user handled at once both land (each writes only what it changed).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields, replace
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    last_entry_id: str | None = None  # the entry last answered, context for follow-ups
+    choices: tuple[str, ...] = ()  # actions of the numbered choices last shown ("2" picks the 2nd)
+    locale: str | None = None  # the user's explicit language choice; wins over detection
+    last_locale: str | None = None  # the language of the last message, for "2" or "👍"
+    welcomed: bool = False  # the welcome and disclaimer have been shown
+
+    def changed(self, changes: Mapping[str, Any]) -> Session:
+        return replace(self, **changes)
+
+
+SESSION_FIELDS = frozenset(field.name for field in fields(Session))
+
+
+def user_key(secret: str, platform: str, user_id: str) -> str:
+    """A stable, non-reversible key: raw platform ids never reach storage or logs."""
+    digest = hmac.new(secret.encode(), f"{platform}:{user_id}".encode(), hashlib.sha256)
+    return f"{platform}:{digest.hexdigest()[:32]}"
+
+
+class SessionStore(Protocol):
+    async def get(self, user: str) -> Session: ...
+
+    async def save(self, user: str, changes: Mapping[str, Any]) -> None: ...
+
+    async def forget(self, user: str) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+class MemorySessionStore:
+    """The embedded default: one process, gone on restart, idle sessions expire."""
+
+    def __init__(
+        self, ttl_seconds: int = 1800, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._ttl = ttl_seconds
+        self._clock = clock
+        self._sessions: dict[str, tuple[Session, float]] = {}
+
+    async def get(self, user: str) -> Session:
+        session, expires = self._sessions.get(user, (Session(), 0.0))
+        if expires <= self._clock():
+            self._sessions.pop(user, None)
+            return Session()
+        return session
+
+    async def save(self, user: str, changes: Mapping[str, Any]) -> None:
+        unknown = changes.keys() - SESSION_FIELDS
+        if unknown:
+            raise ValueError(f"unknown session fields: {sorted(unknown)}")
+        current = await self.get(user)
+        self._sessions[user] = (current.changed(changes), self._clock() + self._ttl)
+
+    async def forget(self, user: str) -> None:
+        self._sessions.pop(user, None)
+
+    async def close(self) -> None:
+        self._sessions.clear()

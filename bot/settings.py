@@ -1,0 +1,85 @@
+"""Deployment settings and secrets, read once from the environment at start-up."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.core import ConfigError
+
+# Used only when USER_HASH_KEY is unset, i.e. local chat; `serve` refuses to run with it.
+LOCAL_HASH_KEY = "local-development-only"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    faq_dir: Path = Path("faq")
+    config_dir: Path = Path("config")
+    redis_url: str | None = None
+    user_hash_key: str = LOCAL_HASH_KEY
+    telegram_token: str | None = None
+    telegram_webhook_secret: str | None = None
+    telegram_api_base_url: str = "https://api.telegram.org/bot"
+    line_channel_secret: str | None = None
+    line_channel_access_token: str | None = None
+    line_api_base_url: str = "https://api.line.me"
+    line_push_fallback: bool = True
+    port: int = 8000
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> Settings:
+        def get(name: str) -> str | None:
+            value = environ.get(name, "").strip()
+            return value or None
+
+        try:
+            port = int(get("PORT") or 8000)
+        except ValueError:
+            raise ConfigError(f"PORT must be a number, got {environ['PORT']!r}") from None
+        return cls(
+            faq_dir=Path(get("FAQ_DIR") or "faq"),
+            config_dir=Path(get("CONFIG_DIR") or "config"),
+            redis_url=get("REDIS_URL"),
+            user_hash_key=get("USER_HASH_KEY") or LOCAL_HASH_KEY,
+            telegram_token=get("TELEGRAM_BOT_TOKEN"),
+            telegram_webhook_secret=get("TELEGRAM_WEBHOOK_SECRET"),
+            telegram_api_base_url=get("TELEGRAM_API_BASE_URL") or cls.telegram_api_base_url,
+            line_channel_secret=get("LINE_CHANNEL_SECRET"),
+            line_channel_access_token=get("LINE_CHANNEL_ACCESS_TOKEN"),
+            line_api_base_url=get("LINE_API_BASE_URL") or cls.line_api_base_url,
+            line_push_fallback=_flag(get("LINE_PUSH_FALLBACK"), default=True),
+            port=port,
+            log_level=(get("LOG_LEVEL") or "INFO").upper(),
+        )
+
+    @property
+    def telegram_enabled(self) -> bool:
+        return bool(self.telegram_token)
+
+    @property
+    def line_enabled(self) -> bool:
+        return bool(self.line_channel_secret and self.line_channel_access_token)
+
+    def check_for_serving(self) -> None:
+        """The web app needs more than local chat does; say exactly what is missing."""
+        if not (self.telegram_enabled or self.line_enabled):
+            raise ConfigError(
+                "no platform configured: set TELEGRAM_BOT_TOKEN, or LINE_CHANNEL_SECRET and "
+                "LINE_CHANNEL_ACCESS_TOKEN (see config/.env.example)"
+            )
+        if self.telegram_enabled and not self.telegram_webhook_secret:
+            raise ConfigError("TELEGRAM_WEBHOOK_SECRET is required with TELEGRAM_BOT_TOKEN")
+        if self.user_hash_key == LOCAL_HASH_KEY:
+            raise ConfigError("USER_HASH_KEY is required when serving (a long random string)")
+
+
+def _flag(value: str | None, *, default: bool) -> bool:
+    if value is None:
+        return default
+    if value.lower() in ("1", "true", "yes", "on"):
+        return True
+    if value.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"expected true or false, got {value!r}")

@@ -1,0 +1,118 @@
+"""The ASGI app: one webhook route per configured platform, plus a health check.
+
+A webhook is acknowledged as soon as it is authenticated and parsed; answering happens after the
+response (LINE counts anything slower than 2 s as a failure, Telegram retries on errors). A
+failure while answering is logged with its traceback and the user still gets a reply where
+possible; it never turns into a 5xx, which would only make the platform redeliver.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from typing import Protocol
+
+from starlette.applications import Starlette
+from starlette.background import BackgroundTask
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from bot.core import IncomingMessage, Reply, ReplyKind, WebhookRejected
+
+log = logging.getLogger(__name__)
+
+
+class Webhook(Protocol):
+    """What the web app needs from a platform adapter."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    def parse(self, headers: Mapping[str, str], body: bytes) -> list[IncomingMessage]: ...
+
+    async def acknowledge(self, message: IncomingMessage) -> None: ...
+
+    async def send(self, message: IncomingMessage, reply: Reply) -> None: ...
+
+
+class Responder(Protocol):
+    async def handle(self, message: IncomingMessage) -> Reply: ...
+
+    def error_reply(self, message: IncomingMessage) -> Reply: ...
+
+
+def create_app(
+    responder: Responder,
+    webhooks: Mapping[str, Webhook],
+    *,
+    on_startup: Sequence[Callable[[], Awaitable[None]]] = (),
+    on_shutdown: Sequence[Callable[[], Awaitable[None]]] = (),
+) -> Starlette:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        for hook in on_startup:
+            await hook()
+        started: list[Webhook] = []
+        try:
+            for webhook in webhooks.values():
+                await webhook.start()
+                started.append(webhook)
+            yield
+        finally:
+            for webhook in reversed(started):
+                await webhook.stop()
+            for hook in on_shutdown:
+                await hook()
+
+    routes = [Route("/healthz", healthz, methods=["GET"])]
+    routes += [
+        Route(path, _receiver(responder, webhook), methods=["POST"])
+        for path, webhook in webhooks.items()
+    ]
+    return Starlette(routes=routes, lifespan=lifespan)
+
+
+async def healthz(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+def _receiver(responder: Responder, webhook: Webhook) -> Callable[[Request], Awaitable[Response]]:
+    async def receive(request: Request) -> Response:
+        body = await request.body()
+        try:
+            messages = webhook.parse(request.headers, body)
+        except WebhookRejected as rejected:
+            log.warning("webhook %s rejected: %s", request.url.path, rejected.reason)
+            return PlainTextResponse(rejected.reason, status_code=rejected.status)
+        if not messages:
+            return PlainTextResponse("ok")
+        return PlainTextResponse(
+            "ok", background=BackgroundTask(answer_all, responder, webhook, messages)
+        )
+
+    return receive
+
+
+async def answer_all(
+    responder: Responder, webhook: Webhook, messages: list[IncomingMessage]
+) -> None:
+    for message in messages:
+        await answer(responder, webhook, message)
+
+
+async def answer(responder: Responder, webhook: Webhook, message: IncomingMessage) -> None:
+    try:
+        await webhook.acknowledge(message)
+        reply = await responder.handle(message)
+    except Exception:
+        log.exception("handling a %s message failed; sending the error reply", message.platform)
+        reply = responder.error_reply(message)
+    if reply.kind is ReplyKind.NONE:
+        return
+    try:
+        await webhook.send(message, reply)
+    except Exception:
+        log.exception("sending a %s reply failed", message.platform)

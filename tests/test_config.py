@@ -1,0 +1,70 @@
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.config import load_config
+from bot.core import ConfigError
+from bot.settings import Settings
+from tests.conftest import ROOT
+
+
+def copy_config(tmp_path: Path) -> Path:
+    folder = tmp_path / "config"
+    shutil.copytree(ROOT / "config", folder)
+    return folder
+
+
+def test_shipped_config_loads(config):
+    assert config.locales == ("en", "zh-TW")
+    assert 0 < config.thresholds.suggest < config.thresholds.answer <= 1
+    assert config.message("topic_intro", "en", topic="Tests") == "Questions about Tests:"
+    assert config.escalation_links("zh-TW")[0].title == "線上問醫師"
+
+
+def test_missing_message_translation_is_named(tmp_path: Path):
+    folder = copy_config(tmp_path)
+    path = folder / "messages.yaml"
+    path.write_text(path.read_text().replace('  zh-TW: "請選擇主題："\n', ""))
+    with pytest.raises(ConfigError, match=r"messages.yaml:\d+: topics_intro: no text for zh-TW"):
+        load_config(folder)
+
+
+def test_yaml_syntax_error_names_file_and_line(tmp_path: Path):
+    folder = copy_config(tmp_path)
+    (folder / "escalation.yaml").write_text("links:\n  - title: [unclosed\n")
+    with pytest.raises(ConfigError, match=r"escalation.yaml:\d+: YAML syntax"):
+        load_config(folder)
+
+
+def test_bad_escalation_url_is_refused(tmp_path: Path):
+    folder = copy_config(tmp_path)
+    (folder / "escalation.yaml").write_text("links:\n  - title: Call us\n    url: 12345\n")
+    with pytest.raises(ConfigError, match=r"escalation\.yaml:2"):
+        load_config(folder)
+
+
+def test_settings_from_env():
+    settings = Settings.from_env(
+        {"PORT": "9000", "REDIS_URL": "redis://x:6379/0", "LINE_PUSH_FALLBACK": "off"}
+    )
+    assert settings.port == 9000
+    assert settings.redis_url == "redis://x:6379/0"
+    assert settings.line_push_fallback is False
+    assert not settings.telegram_enabled
+
+
+def test_serving_needs_a_platform_and_a_hash_key():
+    with pytest.raises(ConfigError, match="no platform configured"):
+        Settings.from_env({}).check_for_serving()
+    with pytest.raises(ConfigError, match="TELEGRAM_WEBHOOK_SECRET"):
+        Settings.from_env({"TELEGRAM_BOT_TOKEN": "1:x"}).check_for_serving()
+    with pytest.raises(ConfigError, match="USER_HASH_KEY"):
+        Settings.from_env(
+            {"TELEGRAM_BOT_TOKEN": "1:x", "TELEGRAM_WEBHOOK_SECRET": "s"}
+        ).check_for_serving()
+
+
+def test_bad_port_is_a_clear_error():
+    with pytest.raises(ConfigError, match="PORT must be a number"):
+        Settings.from_env({"PORT": "eighty"})

@@ -1,0 +1,125 @@
+from bot.core import Action, IncomingMessage, MessageKind, ReplyKind
+from bot.dialog import Dialog
+
+
+def text(body: str, user: str = "u1") -> IncomingMessage:
+    return IncomingMessage("console", user, body)
+
+
+def tap(action: str, user: str = "u1") -> IncomingMessage:
+    return IncomingMessage("console", user, kind=MessageKind.ACTION, action=action)
+
+
+async def test_answers_with_related_topics_links_and_disclaimer_once(dialog: Dialog):
+    first = await dialog.handle(text("Is muscle twitching a sign of ALS?"))
+    assert first.kind is ReplyKind.ANSWER
+    assert first.entry_id == "twitching-als"
+    assert [choice.entry_id for choice in first.related] == ["twitching-causes", "emg-what"]
+    assert first.links[0].url == "https://clinic.example.tw/booking/neuromuscular"
+    assert "not a diagnosis" in first.text
+    assert "general health information" in (first.notice or "")
+    again = await dialog.handle(text("Is muscle twitching a sign of ALS?"))
+    assert again.notice is None
+
+
+async def test_same_question_in_chinese_is_answered_in_chinese(dialog: Dialog):
+    reply = await dialog.handle(text("肌肉跳動是漸凍症的徵兆嗎"))
+    assert reply.kind is ReplyKind.ANSWER
+    assert reply.entry_id == "twitching-als"
+    assert reply.locale == "zh-TW"
+    assert "漸凍症" in reply.text
+
+
+async def test_tapping_a_related_topic_opens_it(dialog: Dialog):
+    reply = await dialog.handle(tap(Action.open("emg-pain")))
+    assert reply.kind is ReplyKind.ANSWER
+    assert reply.entry_id == "emg-pain"
+
+
+async def test_unknown_entry_button_falls_back_politely(dialog: Dialog):
+    reply = await dialog.handle(tap(Action.open("removed-entry")))
+    assert reply.kind is ReplyKind.FALLBACK
+
+
+async def test_fallback_offers_escalation_links(dialog: Dialog):
+    reply = await dialog.handle(text("qwzx vbnm plkj"))
+    assert reply.kind is ReplyKind.FALLBACK
+    assert any(link.url.startswith("tel:") for link in reply.links)
+    assert reply.buttons[0].action == Action.TOPIC
+
+
+async def test_numbered_choice_picks_from_the_last_list(dialog: Dialog):
+    topics = await dialog.handle(text("/topics"))
+    assert topics.kind is ReplyKind.TOPICS
+    assert [choice.action for choice in topics.suggestions] == ["t:tests", "t:twitching"]
+    listing = await dialog.handle(text("2"))
+    assert [choice.entry_id for choice in listing.suggestions] == [
+        "twitching-causes",
+        "twitching-als",
+    ]
+    picked = await dialog.handle(text("2."))
+    assert picked.entry_id == "twitching-als"
+
+
+async def test_a_number_without_a_list_is_not_a_choice(dialog: Dialog):
+    reply = await dialog.handle(text("2"))
+    assert reply.kind is not ReplyKind.ANSWER
+
+
+async def test_greetings_and_thanks_are_not_fallbacks(dialog: Dialog):
+    assert (await dialog.handle(text("hello!"))).kind is ReplyKind.SMALLTALK
+    thanks = await dialog.handle(text("謝謝"))
+    assert thanks.kind is ReplyKind.SMALLTALK
+    assert thanks.locale == "zh-TW"
+    assert (await dialog.handle(text("hi, what is an EMG test?"))).kind is ReplyKind.ANSWER
+
+
+async def test_start_welcomes_and_deep_link_opens_the_entry(dialog: Dialog):
+    welcome = await dialog.handle(text("/start"))
+    assert welcome.kind is ReplyKind.WELCOME
+    assert "119" in welcome.text  # the disclaimer is part of the welcome
+    deep = await dialog.handle(text("/start emg-what", user="u2"))
+    assert deep.kind is ReplyKind.ANSWER
+    assert deep.entry_id == "emg-what"
+    assert deep.notice and "119" in deep.notice
+
+
+async def test_language_preference_overrides_detection(dialog: Dialog):
+    prompt = await dialog.handle(text("/lang"))
+    assert prompt.kind is ReplyKind.LANGUAGE
+    assert [choice.action for choice in prompt.buttons] == ["l:en", "l:zh-TW"]
+    chosen = await dialog.handle(tap("l:zh-TW"))
+    assert chosen.locale == "zh-TW"
+    reply = await dialog.handle(text("what is an EMG test"))
+    assert reply.locale == "zh-TW"
+    assert reply.title == "什麼是肌電圖檢查？"
+    await dialog.handle(text("/lang en"))
+    assert (await dialog.handle(text("肌電圖是什麼"))).locale == "en"
+
+
+async def test_locale_hint_is_used_when_the_text_says_nothing(dialog: Dialog):
+    message = IncomingMessage("telegram", "u9", "👍", locale_hint="zh-hant")
+    assert (await dialog.handle(message)).locale == "zh-TW"
+
+
+async def test_non_text_messages_ask_for_text(dialog: Dialog):
+    reply = await dialog.handle(IncomingMessage("line", "u1", kind=MessageKind.UNSUPPORTED))
+    assert reply.kind is ReplyKind.UNSUPPORTED
+
+
+async def test_follow_shows_welcome(dialog: Dialog):
+    reply = await dialog.handle(IncomingMessage("line", "u1", kind=MessageKind.FOLLOW))
+    assert reply.kind is ReplyKind.WELCOME
+
+
+async def test_users_do_not_share_sessions(dialog: Dialog):
+    await dialog.handle(text("/topics", user="a"))
+    reply = await dialog.handle(text("1", user="b"))
+    assert reply.kind is not ReplyKind.TOPICS
+
+
+def test_error_reply_needs_no_storage(dialog: Dialog):
+    reply = dialog.error_reply(text("肌肉"))
+    assert reply.kind is ReplyKind.FALLBACK
+    assert reply.locale == "zh-TW"
+    assert reply.links

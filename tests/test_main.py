@@ -1,0 +1,119 @@
+"""The command line, run as a user would run it."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import DATA, ROOT, TINY_FAQ
+
+
+def run(
+    *args: str, stdin: str = "", env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "main.py", *args],
+        cwd=ROOT,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PATH": "/usr/bin:/bin", **(env or {})},
+    )
+
+
+def chat(*lines: str, faq: Path = TINY_FAQ) -> list[dict]:
+    result = run("chat", "--faq", str(faq), "--json", stdin="\n".join(lines) + "\n")
+    assert result.returncode == 0, result.stderr
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+def test_scripted_chat_answers_suggests_falls_back_in_both_languages():
+    answer, chinese, fallback, topics, listing, picked = chat(
+        "Is muscle twitching a sign of ALS?",
+        "肌肉跳動是漸凍症的徵兆嗎？",
+        "zzqx wvut",
+        "/topics",
+        "1",
+        "2",
+    )
+    assert answer["kind"] == "answer"
+    assert answer["entry_id"] == "twitching-als"
+    assert answer["related"] == ["twitching-causes", "emg-what"]
+    assert answer["links"] == ["https://clinic.example.tw/booking/neuromuscular"]
+    assert chinese["entry_id"] == "twitching-als"
+    assert chinese["locale"] == "zh-TW" and "漸凍症" in chinese["text"]
+    assert fallback["kind"] == "fallback"
+    assert any(url.startswith("tel:") for url in fallback["links"])
+    assert topics["suggestions"] == ["t:tests", "t:twitching"]
+    assert listing["suggestions"] == ["emg-what", "emg-pain"]
+    assert picked["entry_id"] == "emg-pain"
+
+
+def test_typing_a_letter_taps_a_button():
+    answer, tapped = chat("Is muscle twitching a sign of ALS?", "b")
+    assert answer["related"][1] == "emg-what"
+    assert tapped["entry_id"] == "emg-what"
+
+
+def test_text_mode_prints_one_reply_per_message():
+    result = run("chat", "--faq", str(TINY_FAQ), stdin="what is an EMG test\n\nthanks\n")
+    assert result.returncode == 0
+    assert "** What is an EMG test? **" in result.stdout
+    assert "You're welcome" in result.stdout
+
+
+def test_no_subcommand_and_no_tokens_opens_the_local_chat():
+    result = run(stdin="hello\n", env={"FAQ_DIR": str(TINY_FAQ)})
+    assert result.returncode == 0, result.stderr
+    assert "Hello!" in result.stdout
+
+
+def test_faq_check_passes_on_good_files_and_fails_with_file_and_line():
+    good = run("faq", "check", str(TINY_FAQ))
+    assert good.returncode == 0
+    assert "4 entries in 2 topics: 0 error(s)" in good.stdout
+    bad = run("faq", "check", str(DATA / "faq_broken"))
+    assert bad.returncode == 1
+    assert "unknown_field.yaml:5: error: entries[0].anwser" in bad.stdout
+
+
+def test_chat_refuses_a_broken_faq_with_its_location():
+    result = run("chat", "--faq", str(DATA / "faq_broken"), stdin="hi\n")
+    assert result.returncode == 1
+    assert "yaml_syntax.yaml:4" in result.stderr
+
+
+def test_faq_eval_prints_a_table_and_json(tmp_path: Path):
+    queries = tmp_path / "queries.jsonl"
+    queries.write_text(
+        '{"query": "what is an EMG test", "expected_id": "emg-what"}\n'
+        '{"query": "does an EMG hurt", "expected_id": "emg-pain", "note": "ignored"}\n'
+        '{"query": "what is the capital of France", "expected_id": null}\n'
+    )
+    result = run("faq", "eval", "--faq", str(TINY_FAQ), "--queries", str(queries), "--json")
+    assert result.returncode == 0, result.stderr
+    assert "top-1" in result.stdout
+    figures = json.loads(result.stdout.splitlines()[-1])
+    assert figures["n"] == 3
+    assert figures["top1"] == 1.0
+    assert {
+        "recall_at_3",
+        "mrr_at_5",
+        "answer_rate",
+        "answer_precision",
+        "p50_ms",
+        "p99_ms",
+    } <= figures.keys()
+
+
+def test_faq_eval_reads_a_jsonl_corpus(tmp_path: Path):
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text(
+        '{"id": "a", "question": "why do my legs cramp at night"}\n'
+        '{"id": "b", "question": "is an EMG painful"}\n'
+    )
+    queries = tmp_path / "q.jsonl"
+    queries.write_text('{"query": "night leg cramps why", "expected_id": "a"}\n')
+    result = run("faq", "eval", "--faq", str(corpus), "--queries", str(queries), "--json")
+    assert json.loads(result.stdout.splitlines()[-1])["top1"] == 1.0
