@@ -42,6 +42,10 @@ class Dialog:
         self._smalltalk = SmalltalkDetector(config.smalltalk)
 
     async def handle(self, message: IncomingMessage) -> Reply:
+        if message.event_id and not await self.store.first_delivery(
+            f"{message.platform}:{message.event_id}"
+        ):
+            return Reply(ReplyKind.NONE, "", self.config.default_locale)  # redelivered: say nothing
         user = user_key(self._hash_key, message.platform, message.user_id)
         session = await self.store.get(user)
         locale = self._locale(message, session)

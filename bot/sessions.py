@@ -27,6 +27,8 @@ class Session:
 
 
 SESSION_FIELDS = frozenset(field.name for field in fields(Session))
+# Platforms redeliver within minutes to hours; a day covers both with room to spare.
+DEDUPE_SECONDS = 24 * 3600
 
 
 def user_key(secret: str, platform: str, user_id: str) -> str:
@@ -41,6 +43,10 @@ class SessionStore(Protocol):
     async def save(self, user: str, changes: Mapping[str, Any]) -> None: ...
 
     async def forget(self, user: str) -> None: ...
+
+    async def first_delivery(self, event: str) -> bool:
+        """True the first time `event` (a platform's update id) is seen within the dedupe window."""
+        ...
 
     async def close(self) -> None: ...
 
@@ -72,5 +78,15 @@ class MemorySessionStore:
     async def forget(self, user: str) -> None:
         self._sessions.pop(user, None)
 
+    async def first_delivery(self, event: str) -> bool:
+        now = self._clock()
+        if len(self._seen) > 10_000:  # keep memory bounded under a flood of unique ids
+            self._seen = {key: until for key, until in self._seen.items() if until > now}
+        if self._seen.get(event, 0.0) > now:
+            return False
+        self._seen[event] = now + self._dedupe_seconds
+        return True
+
     async def close(self) -> None:
         self._sessions.clear()
+        self._seen.clear()

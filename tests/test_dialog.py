@@ -123,3 +123,9 @@ def test_error_reply_needs_no_storage(dialog: Dialog):
     assert reply.kind is ReplyKind.FALLBACK
     assert reply.locale == "zh-TW"
     assert reply.links
+
+
+async def test_a_redelivered_update_is_not_answered_twice(dialog: Dialog):
+    message = IncomingMessage("telegram", "u1", "what is an EMG test", event_id="900000001")
+    assert (await dialog.handle(message)).kind is ReplyKind.ANSWER
+    assert (await dialog.handle(message)).kind is ReplyKind.NONE

@@ -42,3 +42,13 @@ def test_user_keys_are_keyed_hashes_per_platform():
     assert key == user_key("secret", "telegram", "555")
     assert key != user_key("other", "telegram", "555")
     assert key.split(":")[1] != user_key("secret", "line", "555").split(":")[1]
+
+
+async def test_first_delivery_is_true_once_per_event_within_the_window():
+    now = [0.0]
+    store = MemorySessionStore(clock=lambda: now[0], dedupe_seconds=60)
+    assert await store.first_delivery("telegram:1")
+    assert not await store.first_delivery("telegram:1")
+    assert await store.first_delivery("line:1")
+    now[0] = 61.0
+    assert await store.first_delivery("telegram:1")
