@@ -55,11 +55,16 @@ class MemorySessionStore:
     """The embedded default: one process, gone on restart, idle sessions expire."""
 
     def __init__(
-        self, ttl_seconds: int = 1800, clock: Callable[[], float] = time.monotonic
+        self,
+        ttl_seconds: int = 1800,
+        clock: Callable[[], float] = time.monotonic,
+        dedupe_seconds: int = DEDUPE_SECONDS,
     ) -> None:
         self._ttl = ttl_seconds
         self._clock = clock
+        self._dedupe_seconds = dedupe_seconds
         self._sessions: dict[str, tuple[Session, float]] = {}
+        self._seen: dict[str, float] = {}  # event -> when it stops counting as seen
 
     async def get(self, user: str) -> Session:
         session, expires = self._sessions.get(user, (Session(), 0.0))
