@@ -15,16 +15,21 @@ import json
 import logging
 import os
 import sys
+import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from bot.adapters.console import ConsoleChat
 from bot.config import BotConfig, load_config
-from bot.core import BotError, FaqError
+from bot.core import BotError, ConfigError, FaqError
 from bot.dialog import Dialog
 from bot.evaluate import evaluate, format_report, read_queries
 from bot.faq import check_faq, load_faq
+from bot.journal import Journal, MemoryJournal, group_misses
 from bot.knowledge import Knowledge
+from bot.reports import misses_json, misses_text, parse_since, stats_json, stats_text
+from bot.resilience import Outage, ResilientJournal, ResilientSessionStore
 from bot.sessions import MemorySessionStore, SessionStore
 from bot.settings import Settings
 from bot.web import Webhook, create_app
@@ -32,15 +37,40 @@ from bot.web import Webhook, create_app
 log = logging.getLogger("bot")
 
 
-def build_dialog(
-    settings: Settings, config: BotConfig, faq_path: Path, store: SessionStore
-) -> Dialog:
-    knowledge = Knowledge.build(load_faq(faq_path, locales=config.locales), config.synonyms)
-    return Dialog(knowledge=knowledge, config=config, store=store, hash_key=settings.user_hash_key)
+@dataclass(frozen=True, slots=True)
+class Storage:
+    store: SessionStore
+    journal: Journal
+
+    async def close(self) -> None:
+        await self.store.close()  # also closes the Redis client the journal shares
 
 
-def build_store(settings: Settings, config: BotConfig) -> SessionStore:
-    return MemorySessionStore(ttl_seconds=config.session_ttl_seconds)
+def build_storage(settings: Settings, config: BotConfig) -> Storage:
+    """Redis when REDIS_URL is set (shared by workers, survives restarts), else memory."""
+    if not settings.redis_url:
+        return Storage(
+            MemorySessionStore(ttl_seconds=config.session_ttl_seconds),
+            MemoryJournal(miss_retention_days=config.miss_retention_days),
+        )
+    from bot.redis_store import UNAVAILABLE, RedisJournal, RedisSessionStore, connect
+
+    client = connect(settings.redis_url)
+    outage = Outage("Redis", UNAVAILABLE)
+    store = RedisSessionStore(client, ttl_seconds=config.session_ttl_seconds)
+    journal = RedisJournal(client, miss_retention_days=config.miss_retention_days)
+    return Storage(ResilientSessionStore(store, outage), ResilientJournal(journal, outage))
+
+
+def build_dialog(settings: Settings, config: BotConfig, faq: Path, storage: Storage) -> Dialog:
+    knowledge = Knowledge.build(load_faq(faq, locales=config.locales), config.synonyms)
+    return Dialog(
+        knowledge=knowledge,
+        config=config,
+        store=storage.store,
+        journal=storage.journal,
+        hash_key=settings.user_hash_key,
+    )
 
 
 def build_webhooks(settings: Settings) -> dict[str, Webhook]:
@@ -50,13 +80,24 @@ def build_webhooks(settings: Settings) -> dict[str, Webhook]:
 
 def run_chat(settings: Settings, args: argparse.Namespace) -> int:
     config = load_config(settings.config_dir)
-    store = build_store(settings, config)
-    dialog = build_dialog(settings, config, Path(args.faq), store)
+    storage = build_storage(settings, config)
+    dialog = build_dialog(settings, config, Path(args.faq), storage)
     chat = ConsoleChat(dialog.handle, user=args.user, json_lines=args.json)
     interactive = sys.stdin.isatty() and not args.json
     if interactive:
-        print(f"Local chat on {args.faq} ({len(dialog.knowledge.faq)} entries). Ctrl-D to quit.\n")
-    asyncio.run(chat.run(sys.stdin, sys.stdout, prompt="you> " if interactive else ""))
+        where = "Redis" if settings.redis_url else "memory"
+        faq_size = len(dialog.knowledge.faq)
+        print(
+            f"Local chat on {args.faq} ({faq_size} entries, sessions in {where}). Ctrl-D quits.\n"
+        )
+
+    async def chat_then_close() -> None:
+        try:
+            await chat.run(sys.stdin, sys.stdout, prompt="you> " if interactive else "")
+        finally:
+            await storage.close()
+
+    asyncio.run(chat_then_close())
     return 0
 
 
@@ -65,9 +106,9 @@ def run_serve(settings: Settings, args: argparse.Namespace) -> int:
 
     settings.check_for_serving()
     config = load_config(settings.config_dir)
-    store = build_store(settings, config)
-    dialog = build_dialog(settings, config, settings.faq_dir, store)
-    app = create_app(dialog, build_webhooks(settings), on_shutdown=[store.close])
+    storage = build_storage(settings, config)
+    dialog = build_dialog(settings, config, settings.faq_dir, storage)
+    app = create_app(dialog, build_webhooks(settings), on_shutdown=[storage.close])
     port = args.port or settings.port
     uvicorn.run(app, host=args.host, port=port, log_level=settings.log_level.lower())
     return 0
@@ -93,6 +134,46 @@ def run_faq_eval(settings: Settings, args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report.as_dict()))
     return 0
+
+
+def run_faq_misses(settings: Settings, args: argparse.Namespace) -> int:
+    since = parse_since(args.since, time.time())
+
+    async def read() -> list:
+        storage = _admin_storage(settings)
+        try:
+            return group_misses(await storage.journal.misses(since))
+        finally:
+            await storage.close()
+
+    groups = asyncio.run(read())
+    print(json.dumps(misses_json(groups), ensure_ascii=False) if args.json else misses_text(groups))
+    return 0
+
+
+def run_faq_stats(settings: Settings, args: argparse.Namespace) -> int:
+    async def read() -> tuple:
+        storage = _admin_storage(settings)
+        try:
+            return await storage.journal.usage(args.days), await storage.journal.feedback()
+        finally:
+            await storage.close()
+
+    usage, feedback = asyncio.run(read())
+    if args.json:
+        print(json.dumps(stats_json(usage, feedback), ensure_ascii=False))
+    else:
+        print(stats_text(usage, feedback))
+    return 0
+
+
+def _admin_storage(settings: Settings) -> Storage:
+    if not settings.redis_url:
+        raise ConfigError(
+            "REDIS_URL is not set: without Redis the bot keeps unanswered questions and "
+            "statistics only in the memory of the running process"
+        )
+    return build_storage(settings, load_config(settings.config_dir))
 
 
 def run_default(settings: Settings, args: argparse.Namespace) -> int:
@@ -131,6 +212,14 @@ def parser(settings: Settings) -> argparse.ArgumentParser:
     evaluation.add_argument("--queries", required=True, help="JSON Lines of {query, expected_id}")
     evaluation.add_argument("--json", action="store_true", help="print the figures as JSON last")
     evaluation.set_defaults(run=run_faq_eval)
+    misses = faq.add_parser("misses", help="questions the bot could not answer, grouped")
+    misses.add_argument("--since", default="7d", help="how far back: 24h, 7d, 2w (default 7d)")
+    misses.add_argument("--json", action="store_true")
+    misses.set_defaults(run=run_faq_misses)
+    stats = faq.add_parser("stats", help="usage and feedback per entry")
+    stats.add_argument("--days", type=int, default=7)
+    stats.add_argument("--json", action="store_true")
+    stats.set_defaults(run=run_faq_stats)
     return top
 
 

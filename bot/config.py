@@ -19,7 +19,8 @@ from bot.yamlsource import YamlDoc, YamlSyntaxError, load_yaml
 MESSAGE_KEYS = (
     "welcome", "disclaimer", "help", "fallback", "suggest_intro", "none_of_these",
     "browse_topics", "topics_intro", "topic_intro", "language_prompt", "language_set",
-    "unsupported", "not_a_diagnosis", "error",
+    "unsupported", "not_a_diagnosis", "error", "helpful", "not_helpful", "feedback_thanks",
+    "feedback_sorry", "forgotten", "rate_limited",
 )  # fmt: skip
 
 
@@ -47,6 +48,9 @@ class BotConfig:
     thresholds: Thresholds = field(default_factory=Thresholds)
     suggestion_count: int = 3
     session_ttl_seconds: int = 1800
+    rate_limit: int = 20  # messages per user per window
+    rate_window_seconds: int = 60
+    miss_retention_days: int = 90
     messages: dict[str, LocalText] = field(default_factory=dict)
     escalation: tuple[EscalationLink, ...] = ()
     smalltalk: tuple[SmalltalkIntent, ...] = ()
@@ -75,6 +79,9 @@ def load_config(config_dir: Path) -> BotConfig:
         thresholds=thresholds,
         suggestion_count=int(matching.get("suggestions", 3)),
         session_ttl_seconds=int(bot.data.get("sessions", {}).get("idle_ttl_seconds", 1800)),
+        rate_limit=int(bot.data.get("rate_limit", {}).get("messages", 20)),
+        rate_window_seconds=int(bot.data.get("rate_limit", {}).get("per_seconds", 60)),
+        miss_retention_days=int(bot.data.get("retention", {}).get("unanswered_days", 90)),
         messages=_messages(config_dir / "messages.yaml", locales),
         escalation=_escalation(config_dir / "escalation.yaml"),
         smalltalk=_smalltalk(config_dir / "smalltalk.yaml"),

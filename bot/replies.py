@@ -37,8 +37,29 @@ class Replies:
             title=entry.question.get(locale),
             entry_id=entry.id,
             related=tuple(self._open(other, locale) for other in related if other),
+            buttons=(
+                Choice(self._say("helpful", locale), Action.HELPFUL + entry.id),
+                Choice(self._say("not_helpful", locale), Action.NOT_HELPFUL + entry.id),
+            ),
             links=tuple(Link(link.title.get(locale), link.url) for link in entry.links),
         )
+
+    def feedback(self, helpful: bool, locale: str) -> Reply:
+        if helpful:
+            return self._reply(ReplyKind.INFO, self._say("feedback_thanks", locale), locale)
+        return self._reply(
+            ReplyKind.INFO,
+            self._say("feedback_sorry", locale),
+            locale,
+            buttons=(Choice(self._say("browse_topics", locale), Action.TOPIC),),
+            links=self.config.escalation_links(locale),
+        )
+
+    def forgotten(self, locale: str) -> Reply:
+        return self._reply(ReplyKind.INFO, self._say("forgotten", locale), locale)
+
+    def rate_limited(self, locale: str) -> Reply:
+        return self._reply(ReplyKind.RATE_LIMITED, self._say("rate_limited", locale), locale)
 
     def suggest(self, entries: Sequence[Entry], locale: str) -> Reply:
         lines = [self._say("suggest_intro", locale)]

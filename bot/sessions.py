@@ -21,6 +21,7 @@ class Session:
     locale: str | None = None  # the user's explicit language choice; wins over detection
     last_locale: str | None = None  # the language of the last message, for "2" or "👍"
     welcomed: bool = False  # the welcome and disclaimer have been shown
+    last_question: str | None = None  # redacted; logged if the user then taps "none of these"
 
     def changed(self, changes: Mapping[str, Any]) -> Session:
         return replace(self, **changes)
@@ -48,6 +49,10 @@ class SessionStore(Protocol):
         """True the first time `event` (a platform's update id) is seen within the dedupe window."""
         ...
 
+    async def hit(self, user: str, window_seconds: int) -> int:
+        """Count one message from `user`; returns how many it sent in the current window."""
+        ...
+
     async def close(self) -> None: ...
 
 
@@ -65,6 +70,8 @@ class MemorySessionStore:
         self._dedupe_seconds = dedupe_seconds
         self._sessions: dict[str, tuple[Session, float]] = {}
         self._seen: dict[str, float] = {}  # event -> when it stops counting as seen
+        self._hits: dict[str, int] = {}  # user -> messages in the current window
+        self._hits_window = -1
 
     async def get(self, user: str) -> Session:
         session, expires = self._sessions.get(user, (Session(), 0.0))
@@ -82,6 +89,7 @@ class MemorySessionStore:
 
     async def forget(self, user: str) -> None:
         self._sessions.pop(user, None)
+        self._hits.pop(user, None)
 
     async def first_delivery(self, event: str) -> bool:
         now = self._clock()
@@ -92,6 +100,14 @@ class MemorySessionStore:
         self._seen[event] = now + self._dedupe_seconds
         return True
 
+    async def hit(self, user: str, window_seconds: int) -> int:
+        window = int(self._clock() // window_seconds)
+        if window != self._hits_window:  # only the current window counts
+            self._hits, self._hits_window = {}, window
+        self._hits[user] = self._hits.get(user, 0) + 1
+        return self._hits[user]
+
     async def close(self) -> None:
         self._sessions.clear()
         self._seen.clear()
+        self._hits.clear()

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
+from redis.asyncio import Redis
 
 from bot.config import BotConfig, load_config
 from bot.dialog import Dialog
 from bot.faq import load_faq
+from bot.journal import Journal, MemoryJournal
 from bot.knowledge import Knowledge
-from bot.sessions import MemorySessionStore
+from bot.redis_store import connect
+from bot.sessions import MemorySessionStore, SessionStore
+from tests.redis_server import RedisServer
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
@@ -28,6 +34,35 @@ def store() -> MemorySessionStore:
 
 
 @pytest.fixture
-def dialog(config: BotConfig, store: MemorySessionStore) -> Dialog:
-    knowledge = Knowledge.build(load_faq(TINY_FAQ), config.synonyms)
-    return Dialog(knowledge=knowledge, config=config, store=store, hash_key="test-key")
+def journal() -> MemoryJournal:
+    return MemoryJournal()
+
+
+def make_dialog(
+    config: BotConfig, store: SessionStore, journal: Journal, faq: Path = TINY_FAQ
+) -> Dialog:
+    knowledge = Knowledge.build(load_faq(faq), config.synonyms)
+    return Dialog(
+        knowledge=knowledge, config=config, store=store, journal=journal, hash_key="test-key"
+    )
+
+
+@pytest.fixture
+def dialog(config: BotConfig, store: MemorySessionStore, journal: MemoryJournal) -> Dialog:
+    return make_dialog(config, store, journal)
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    """One real redis-server for the whole run; tests that need their own start one."""
+    server = RedisServer().start()
+    yield server
+    server.stop()
+
+
+@pytest_asyncio.fixture
+async def redis_client(redis_server: RedisServer) -> AsyncIterator[Redis]:
+    client = connect(redis_server.url)
+    await client.flushdb()
+    yield client
+    await client.aclose()

@@ -1,5 +1,10 @@
+import asyncio
+from dataclasses import replace
+
 from bot.core import Action, IncomingMessage, MessageKind, ReplyKind
 from bot.dialog import Dialog
+from bot.matcher import Thresholds
+from tests.conftest import make_dialog
 
 
 def text(body: str, user: str = "u1") -> IncomingMessage:
@@ -129,3 +134,79 @@ async def test_a_redelivered_update_is_not_answered_twice(dialog: Dialog):
     message = IncomingMessage("telegram", "u1", "what is an EMG test", event_id="900000001")
     assert (await dialog.handle(message)).kind is ReplyKind.ANSWER
     assert (await dialog.handle(message)).kind is ReplyKind.NONE
+
+
+async def test_answers_carry_feedback_buttons_that_are_counted(dialog: Dialog, journal):
+    answer = await dialog.handle(text("what is an EMG test"))
+    assert [choice.action for choice in answer.buttons] == ["f+:emg-what", "f-:emg-what"]
+    thanks = await dialog.handle(tap("f+:emg-what"))
+    assert thanks.kind is ReplyKind.INFO
+    sorry = await dialog.handle(tap("f-:emg-what"))
+    assert sorry.links, "not helpful offers the escalation links"
+    assert await journal.feedback() == {"emg-what": (1, 1)}
+
+
+async def test_rate_limit_says_so_once_then_stays_quiet(config, store, journal):
+    limited = make_dialog(replace(config, rate_limit=3), store, journal)
+    kinds = [(await limited.handle(text("what is an EMG test"))).kind for _ in range(5)]
+    assert kinds[:3] == [ReplyKind.ANSWER] * 3
+    assert kinds[3:] == [ReplyKind.RATE_LIMITED, ReplyKind.NONE]
+    assert (
+        await limited.handle(text("what is an EMG test", user="someone-else"))
+    ).kind is ReplyKind.ANSWER
+
+
+async def test_fallbacks_are_logged_redacted_for_admins(dialog: Dialog, journal):
+    await dialog.handle(text("qwzx vbnm call me on 0912-345-678"))
+    [miss] = await journal.misses(since=0)
+    assert miss.text == "qwzx vbnm call me on [phone]"
+    assert miss.reason == "fallback"
+    assert miss.locale == "en"
+
+
+async def test_none_of_these_logs_the_question_behind_the_choices(config, store, journal):
+    # Thresholds that never answer directly make every match a "did you mean".
+    always_ask = replace(config, thresholds=Thresholds(answer=1.01, suggest=0.0, margin=0.0))
+    unsure = make_dialog(always_ask, store, journal)
+    suggest = await unsure.handle(text("EMG test, my email is a.b@example.com"))
+    assert suggest.kind is ReplyKind.SUGGEST
+    assert await journal.misses(since=0) == []
+    picked = await unsure.handle(text("1"))
+    assert picked.kind is ReplyKind.ANSWER
+    await unsure.handle(text("EMG test, my email is a.b@example.com"))
+    await unsure.handle(tap("n"))
+    [miss] = await journal.misses(since=0)
+    assert miss.reason == "none_of_these"
+    assert miss.text == "EMG test, my email is [email]"
+    assert miss.candidates[0][0] in ("emg-what", "emg-pain")
+
+
+async def test_forget_deletes_the_session(dialog: Dialog, store):
+    await dialog.handle(text("/lang zh-TW"))
+    forgotten = await dialog.handle(text("/forget"))
+    assert forgotten.kind is ReplyKind.INFO
+    after = await dialog.handle(text("what is an EMG test"))
+    assert after.locale == "en", "the language preference is gone"
+    assert after.notice, "so is the fact that the disclaimer was shown"
+
+
+async def test_two_messages_at_once_both_land_in_a_redis_session(config, redis_client, journal):
+    from bot.redis_store import RedisSessionStore
+    from bot.sessions import user_key
+
+    store = RedisSessionStore(redis_client)
+    shared = make_dialog(config, store, journal)
+    replies = await asyncio.gather(
+        shared.handle(text("/lang zh-TW")),
+        shared.handle(text("what is an EMG test")),
+        shared.handle(tap("t:tests")),
+    )
+    assert {reply.kind for reply in replies} == {
+        ReplyKind.LANGUAGE,
+        ReplyKind.ANSWER,
+        ReplyKind.TOPICS,
+    }
+    session = await store.get(user_key("test-key", "console", "u1"))
+    assert session.locale == "zh-TW"
+    assert session.last_entry_id == "emg-what"
+    assert session.welcomed
