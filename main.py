@@ -136,6 +136,19 @@ def run_faq_eval(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def run_config_check(settings: Settings, args: argparse.Namespace) -> int:
+    config = load_config(settings.config_dir)  # raises ConfigError naming file and line
+    safety = config.safety
+    assert safety is not None
+    numbers = ", ".join(f"{locale} {number}" for locale, number in safety.emergency_numbers.items())
+    print(f"{settings.config_dir}: OK")
+    print(f"  languages: {', '.join(config.locales)} (default {config.default_locale})")
+    print(f"  thresholds: {config.thresholds}")
+    print(f"  red-flag categories: {', '.join(safety.advice)}; emergency numbers: {numbers}")
+    print(f"  crisis lines: {', '.join(line.url for line in safety.crisis_lines)}")
+    return 0
+
+
 def run_faq_misses(settings: Settings, args: argparse.Namespace) -> int:
     since = parse_since(args.since, time.time())
 
@@ -200,6 +213,9 @@ def parser(settings: Settings) -> argparse.ArgumentParser:
     serve.add_argument("--host", default="0.0.0.0")
     serve.add_argument("--port", type=int, default=None, help="default: $PORT or 8000")
     serve.set_defaults(run=run_serve)
+
+    config = commands.add_parser("config", help="check config/").add_subparsers(metavar="ACTION")
+    config.add_parser("check", help="validate every config file").set_defaults(run=run_config_check)
 
     faq = commands.add_parser("faq", help="check and measure the FAQ").add_subparsers(
         metavar="ACTION"

@@ -14,13 +14,15 @@ from bot.core import ConfigError, Link
 from bot.faq import LocalText
 from bot.faq_rules import valid_url
 from bot.matcher import Synonyms, Thresholds
+from bot.redflags import Category, CueSet, PhraseSet, RedFlagDetector
 from bot.yamlsource import YamlDoc, YamlSyntaxError, load_yaml
 
 MESSAGE_KEYS = (
     "welcome", "disclaimer", "help", "fallback", "suggest_intro", "none_of_these",
     "browse_topics", "topics_intro", "topic_intro", "language_prompt", "language_set",
     "unsupported", "not_a_diagnosis", "error", "helpful", "not_helpful", "feedback_thanks",
-    "feedback_sorry", "forgotten", "rate_limited",
+    "feedback_sorry", "forgotten", "rate_limited", "emergency_title", "crisis_title",
+    "call_emergency",
 )  # fmt: skip
 
 
@@ -41,6 +43,17 @@ class SmalltalkIntent:
 
 
 @dataclass(frozen=True, slots=True)
+class Safety:
+    detector: RedFlagDetector
+    emergency_numbers: dict[str, str]  # locale -> number to call
+    crisis_lines: tuple[EscalationLink, ...]
+    advice: dict[str, LocalText]  # category -> what to do now; "{number}" is filled in
+
+    def number(self, locale: str) -> str:
+        return self.emergency_numbers.get(locale) or next(iter(self.emergency_numbers.values()))
+
+
+@dataclass(frozen=True, slots=True)
 class BotConfig:
     locales: tuple[str, ...] = ("en", "zh-TW")
     default_locale: str = "zh-TW"
@@ -55,6 +68,7 @@ class BotConfig:
     escalation: tuple[EscalationLink, ...] = ()
     smalltalk: tuple[SmalltalkIntent, ...] = ()
     synonyms: Synonyms = field(default_factory=Synonyms)
+    safety: Safety | None = None  # None only in tests that build a config by hand
 
     def message(self, key: str, locale: str, **values: str) -> str:
         text = self.messages[key].get(locale)
@@ -86,6 +100,7 @@ def load_config(config_dir: Path) -> BotConfig:
         escalation=_escalation(config_dir / "escalation.yaml"),
         smalltalk=_smalltalk(config_dir / "smalltalk.yaml"),
         synonyms=Synonyms.from_groups(_read(config_dir / "synonyms.yaml").data.get("groups", [])),
+        safety=_safety(config_dir / "redflags.yaml"),
     )
 
 
@@ -150,3 +165,46 @@ def _smalltalk(path: Path) -> tuple[SmalltalkIntent, ...]:
         reply = _local_text(path, doc, (name, "reply"), item.get("reply"))
         intents.append(SmalltalkIntent(str(name), tuple(str(p) for p in phrases), reply))
     return tuple(intents)
+
+
+def _safety(path: Path) -> Safety:
+    doc = _read(path)
+    data = doc.data
+
+    def strings(key: str, where: tuple[str | int, ...]) -> list[str]:
+        value = data
+        for part in where:
+            value = value[part]
+        items = value.get(key) if isinstance(value, dict) else None
+        if not isinstance(items, list) or not all(isinstance(i, str | int) for i in items):
+            raise ConfigError(f"{path}:{doc.line((*where, key))}: {key}: must be a list of text")
+        return [str(item) for item in items]
+
+    categories, advice = [], {}
+    for index, item in enumerate(data.get("categories", [])):
+        where = ("categories", index)
+        if not isinstance(item, dict) or item.get("kind") not in ("emergency", "crisis"):
+            raise ConfigError(
+                f"{path}:{doc.line(where)}: a category needs an id and kind emergency or crisis"
+            )
+        categories.append(
+            Category(str(item["id"]), item["kind"], PhraseSet(strings("phrases", where)))
+        )
+        advice[str(item["id"])] = _local_text(path, doc, (*where, "advice"), item.get("advice"))
+    numbers = data.get("emergency_numbers")
+    if not isinstance(numbers, dict) or not numbers:
+        raise ConfigError(f"{path}: emergency_numbers must map each locale to a number")
+    lines = []
+    for index, item in enumerate(data.get("crisis_lines", [])):
+        title = _local_text(path, doc, ("crisis_lines", index, "title"), item.get("title"))
+        lines.append(EscalationLink(title, f"tel:{item['number']}"))
+    detector = RedFlagDetector(
+        categories,
+        now=CueSet(strings("now_cues", ())),
+        personal=CueSet(strings("personal_cues", ())),
+        question=CueSet(strings("question_cues", ())),
+        not_now=CueSet(strings("not_now_cues", ())),
+        mild=CueSet(strings("mild_cues", ())),
+        neutral=strings("neutral_phrases", ()),
+    )
+    return Safety(detector, {str(k): str(v) for k, v in numbers.items()}, tuple(lines), advice)

@@ -1,24 +1,30 @@
 """The one use case: an incoming message -> a reply, with the session and journal around it.
 
-Per message: drop redeliveries, count towards the rate limit, load the session, let the router
-decide, save only the changed session fields, record what admins read back.
+Per message: drop redeliveries, check for red flags (before anything else can answer, and
+before the rate limit: an emergency is never throttled), count towards the rate limit, load
+the session, let the router decide, save only the changed session fields, record what admins
+read back.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import replace
 
 from bot.config import BotConfig
 from bot.core import IncomingMessage, MessageKind, Reply, ReplyKind
-from bot.journal import Journal
+from bot.journal import Alert, Journal
 from bot.knowledge import Knowledge
+from bot.privacy import redact
 from bot.replies import Replies
 from bot.routing import Router, Turn, locale_from_hint
 from bot.sessions import Session, SessionStore, user_key
 from bot.smalltalk import SmalltalkDetector
 from bot.text import detect_locale
+
+log = logging.getLogger(__name__)
 
 
 class Dialog:
@@ -31,12 +37,14 @@ class Dialog:
         journal: Journal,
         hash_key: str,
         clock: Callable[[], float] = time.time,
+        log_text: bool = False,
     ) -> None:
         self.config = config
         self.store = store
         self.journal = journal
         self._hash_key = hash_key
         self._clock = clock
+        self._log_text = log_text  # message text in logs only when an operator opts in
         self._smalltalk = SmalltalkDetector(config.smalltalk)
         self._router = Router(knowledge, config, self._smalltalk, clock)
 
@@ -50,6 +58,10 @@ class Dialog:
         ):
             return self._silence()  # a redelivery of something already answered
         user = user_key(self._hash_key, message.platform, message.user_id)
+        if self._log_text:
+            log.debug("%s %s says %r", user, message.kind.value, message.text or message.action)
+        if message.kind is MessageKind.TEXT and (emergency := await self._red_flag(message)):
+            return emergency
         sent = await self.store.hit(user, self.config.rate_window_seconds)
         if sent > self.config.rate_limit:
             # Say so once per window, then stay quiet until the window passes.
@@ -77,6 +89,20 @@ class Dialog:
         if turn.feedback is not None:
             await self.journal.record_feedback(*turn.feedback)
         await self.journal.record_turn(turn.reply.kind.value, turn.reply.entry_id)
+
+    async def _red_flag(self, message: IncomingMessage) -> Reply | None:
+        safety = self.config.safety
+        flag = safety.detector.check(message.text) if safety else None
+        if flag is None:
+            return None
+        locale = self._stateless_locale(message)
+        log.warning("red flag: %s (%s) on %s", flag.category, flag.kind, message.platform)
+        alert = Alert(
+            flag.category, flag.kind, redact(message.text), locale, message.platform, self._clock()
+        )
+        await self.journal.record_alert(alert)
+        await self.journal.record_turn(ReplyKind.EMERGENCY.value, None)
+        return self._replies().emergency(flag, locale)
 
     def error_reply(self, message: IncomingMessage) -> Reply:
         """The reply when handling `message` failed; touches no storage, which may be the cause."""

@@ -33,6 +33,18 @@ class Miss:
 
 
 @dataclass(frozen=True, slots=True)
+class Alert:
+    """A red flag raised: kept so admins can review what the safety layer caught."""
+
+    category: str
+    kind: str  # "emergency" or "crisis"
+    text: str  # redacted
+    locale: str
+    platform: str
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
 class Usage:
     days: int
     kinds: dict[str, int] = field(default_factory=dict)  # reply kind -> count
@@ -49,6 +61,10 @@ class Journal(Protocol):
     async def record_miss(self, miss: Miss) -> None: ...
 
     async def misses(self, since: float) -> list[Miss]: ...
+
+    async def record_alert(self, alert: Alert) -> None: ...
+
+    async def alerts(self, since: float) -> list[Alert]: ...
 
     async def record_feedback(self, entry_id: str, helpful: bool) -> None: ...
 
@@ -77,6 +93,7 @@ class MemoryJournal:
         self._clock = clock
         self._miss_retention = miss_retention_days * 86400
         self._misses: list[Miss] = []
+        self._alerts: list[Alert] = []
         self._feedback: dict[str, list[int]] = {}
         self._days: dict[str, tuple[Counter[str], Counter[str]]] = {}
 
@@ -92,6 +109,13 @@ class MemoryJournal:
 
     async def misses(self, since: float) -> list[Miss]:
         return [miss for miss in self._misses if miss.at >= since]
+
+    async def record_alert(self, alert: Alert) -> None:
+        oldest = self._clock() - self._miss_retention
+        self._alerts = [a for a in self._alerts[-(MISS_LIMIT - 1) :] if a.at >= oldest] + [alert]
+
+    async def alerts(self, since: float) -> list[Alert]:
+        return [alert for alert in self._alerts if alert.at >= since]
 
     async def record_feedback(self, entry_id: str, helpful: bool) -> None:
         self._feedback.setdefault(entry_id, [0, 0])[0 if helpful else 1] += 1

@@ -6,6 +6,7 @@ Keys (prefix `faqbot:` by default; `<user>` is platform + keyed hash, never a ra
     seen:<platform>:<event>   "1", set once per delivered update         24 h
     rate:<user>:<window>      counter of messages in a rate window       one window
     misses                    sorted set of JSON misses by time          90 days, 10,000 newest
+    alerts                    sorted set of JSON red-flag alerts by time 90 days, 10,000 newest
     feedback                  hash "<entry>:up" / "<entry>:down"         kept (no personal data)
     usage:<YYYY-MM-DD>        hash "kind:<kind>" / "entry:<id>" counts   90 days
 """
@@ -26,6 +27,7 @@ from bot.journal import (
     MISS_LIMIT,
     MISS_RETENTION_DAYS,
     USAGE_RETENTION_DAYS,
+    Alert,
     Miss,
     Usage,
     day_of,
@@ -140,18 +142,29 @@ class RedisJournal:
             await pipe.execute()
 
     async def record_miss(self, miss: Miss) -> None:
-        key = f"{self._prefix}misses"
-        # The nonce keeps two identical misses in the same instant as two members.
-        member = json.dumps({**asdict(miss), "nonce": secrets.token_hex(4)}, ensure_ascii=False)
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.zadd(key, {member: miss.at})
-            pipe.zremrangebyscore(key, "-inf", self._clock() - self._miss_retention)
-            pipe.zremrangebyrank(key, 0, -(MISS_LIMIT + 1))
-            await pipe.execute()
+        await self._add_timed("misses", asdict(miss), miss.at)
 
     async def misses(self, since: float) -> list[Miss]:
         rows = await self._redis.zrangebyscore(f"{self._prefix}misses", since, "+inf")
         return [_miss_from_json(row) for row in rows]
+
+    async def record_alert(self, alert: Alert) -> None:
+        await self._add_timed("alerts", asdict(alert), alert.at)
+
+    async def alerts(self, since: float) -> list[Alert]:
+        rows = await self._redis.zrangebyscore(f"{self._prefix}alerts", since, "+inf")
+        fields = Alert.__dataclass_fields__
+        return [Alert(**{k: v for k, v in json.loads(row).items() if k in fields}) for row in rows]
+
+    async def _add_timed(self, name: str, record: dict[str, Any], at: float) -> None:
+        key = f"{self._prefix}{name}"
+        # The nonce keeps two identical records in the same instant as two members.
+        member = json.dumps({**record, "nonce": secrets.token_hex(4)}, ensure_ascii=False)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.zadd(key, {member: at})
+            pipe.zremrangebyscore(key, "-inf", self._clock() - self._miss_retention)
+            pipe.zremrangebyrank(key, 0, -(MISS_LIMIT + 1))
+            await pipe.execute()
 
     async def record_feedback(self, entry_id: str, helpful: bool) -> None:
         field = f"{entry_id}:{'up' if helpful else 'down'}"

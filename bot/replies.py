@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from bot.config import BotConfig, SmalltalkIntent
 from bot.core import Action, Choice, Link, Reply, ReplyKind
 from bot.faq import Entry, Faq
+from bot.redflags import RedFlag
 
 SYMPTOM_TAG = "symptom"
 
@@ -53,6 +54,24 @@ class Replies:
             locale,
             buttons=(Choice(self._say("browse_topics", locale), Action.TOPIC),),
             links=self.config.escalation_links(locale),
+        )
+
+    def emergency(self, flag: RedFlag, locale: str) -> Reply:
+        """No FAQ answer: the number to call, what to do now, and crisis lines when relevant."""
+        safety = self.config.safety
+        assert safety is not None
+        number = safety.number(locale)
+        advice = safety.advice[flag.category].get(locale).format(number=number)
+        links = [Link(self._say("call_emergency", locale, number=number), f"tel:{number}")]
+        if flag.kind == "crisis":
+            links = [line.localized(locale) for line in safety.crisis_lines] + links
+        title_key = "crisis_title" if flag.kind == "crisis" else "emergency_title"
+        return self._reply(
+            ReplyKind.EMERGENCY,
+            advice,
+            locale,
+            title=self._say(title_key, locale),
+            links=tuple(links),
         )
 
     def forgotten(self, locale: str) -> Reply:

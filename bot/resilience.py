@@ -13,7 +13,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
-from bot.journal import Journal, Miss, Usage
+from bot.journal import Alert, Journal, Miss, Usage
 from bot.sessions import Session, SessionStore
 
 log = logging.getLogger(__name__)
@@ -94,6 +94,12 @@ class ResilientJournal:
 
     async def misses(self, since: float) -> list[Miss]:
         return await self._journal.misses(since)  # admin reads should fail loudly
+
+    async def record_alert(self, alert: Alert) -> None:
+        await self._outage.run(lambda: self._journal.record_alert(alert), None)
+
+    async def alerts(self, since: float) -> list[Alert]:
+        return await self._journal.alerts(since)
 
     async def record_feedback(self, entry_id: str, helpful: bool) -> None:
         await self._outage.run(lambda: self._journal.record_feedback(entry_id, helpful), None)

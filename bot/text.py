@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -24,3 +25,15 @@ def detect_locale(text: str) -> str | None:
     if _LATIN.search(unicodedata.normalize("NFKC", text)):
         return "en"
     return None
+
+
+def fold(text: str) -> str:
+    """NFKC, case folding and Simplified -> Traditional, keeping spacing and punctuation."""
+    return _converter().convert(unicodedata.normalize("NFKC", text).casefold())
+
+
+@functools.cache
+def _converter():
+    import opencc
+
+    return opencc.OpenCC("s2t")
