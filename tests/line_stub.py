@@ -3,8 +3,8 @@
 It records every request in order (path, headers, JSON body), answers like LINE does, and checks
 what LINE checks and the SDK does not: text length in UTF-16 units, label length, number of
 messages and quick reply items. A reply token works once, as on LINE. Failures on demand:
-`fail_next("reply", 400, "Invalid reply token")`, `fail_next("reply", 429, ...)`, and `hold()`
-keeps replies waiting until released.
+`fail_next("reply", 400, "Invalid reply token")`, `fail_next("reply", 429, ...)`,
+`delay_next("reply", seconds)`, and `hold()` keeps replies and pushes waiting until released.
 """
 
 from __future__ import annotations
@@ -40,6 +40,8 @@ class LineApiStub:
         self.requests: list[Recorded] = []
         self._token = access_token
         self._failures: dict[str, list[tuple[int, str]]] = defaultdict(list)
+        self._delays: dict[str, list[float]] = defaultdict(list)
+        self.waiting = 0  # requests held by hold()
         self._used_tokens: set[str] = set()
         self._released = asyncio.Event()
         self._released.set()
@@ -51,6 +53,10 @@ class LineApiStub:
     def fail_next(self, name: str, status: int, message: str) -> None:
         """The next request to `name` ("reply", "push", "loading") gets this error."""
         self._failures[PATHS[name]].append((status, message))
+
+    def delay_next(self, name: str, seconds: float) -> None:
+        """The next request to `name` is answered (and takes effect) only after `seconds`."""
+        self._delays[PATHS[name]].append(seconds)
 
     def hold(self) -> None:
         """Replies and pushes wait until `release()`."""
@@ -69,8 +75,12 @@ class LineApiStub:
     async def _receive(self, request: Request) -> Response:
         body = await request.json()
         path = request.url.path
-        if path != LOADING:
+        if self._delays[path]:
+            await asyncio.sleep(self._delays[path].pop(0))
+        if path != LOADING and not self._released.is_set():
+            self.waiting += 1
             await self._released.wait()
+            self.waiting -= 1
         status, answer = self._answer(request, path, body)
         self.requests.append(Recorded(path, dict(request.headers), body, status))
         return JSONResponse(answer, status_code=status)

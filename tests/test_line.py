@@ -335,6 +335,7 @@ async def test_the_webhook_is_acknowledged_before_the_reply_is_sent(bot, line_ap
     line_api.hold()  # LINE's API does not answer the reply yet
     response = await deliver(bot, recorded("text_en"))
     assert response.status_code == 200
+    await eventually(lambda: line_api.waiting == 1)  # the reply is in flight after the 200
     assert line_api.sent("reply") == []
     line_api.release()
     await eventually(lambda: len(line_api.sent("reply")) == 1)
@@ -393,6 +394,29 @@ async def test_a_server_error_on_reply_is_retried_once(line_api, dialog):
         await eventually(lambda: len(line_api.sent("reply")) == 1)
     assert [call.status for call in line_api.calls("reply")] == [500, 200]
     assert line_api.calls("push") == []
+
+
+async def test_a_reply_that_times_out_is_retried_without_sending_twice(line_api, dialog):
+    webhook = LineWebhook(
+        channel_secret=SECRET,
+        access_token=TOKEN,
+        api_base_url=line_api.url,
+        retry_pause=0.01,
+        send_timeout=0.2,
+    )
+    line_api.delay_next("reply", 0.5)  # LINE gets the first attempt, but answers too late
+    async with line_bot(line_api, dialog, webhook) as client:
+        await deliver(client, recorded("text_en"))
+        await eventually(lambda: len(line_api.calls("reply")) == 2)
+    assert len(line_api.sent("reply")) == 1  # the token works once: no duplicate message
+    assert line_api.calls("push") == []
+
+
+async def test_a_failing_loading_animation_does_not_cost_the_answer(bot, line_api):
+    line_api.fail_next("loading", 500, "Internal server error")
+    await deliver(bot, recorded("text_en"))
+    await eventually(lambda: len(line_api.sent("reply")) == 1)
+    assert [call.status for call in line_api.calls("loading")] == [500]
 
 
 async def test_many_related_topics_fit_lines_quick_reply_limits(line_api, config):

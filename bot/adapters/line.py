@@ -105,6 +105,7 @@ class LineWebhook:
         api_base_url: str = DEFAULT_API_BASE_URL,
         push_fallback: bool = True,
         retry_pause: float = 1.0,
+        send_timeout: float = SEND_TIMEOUT,
     ) -> None:
         self._parser = WebhookParser(channel_secret)
         self._configuration = Configuration(
@@ -112,6 +113,7 @@ class LineWebhook:
         )
         self._push_fallback = push_fallback
         self._retry_pause = retry_pause
+        self._send_timeout = send_timeout
         self._client: AsyncApiClient | None = None
         self._api: AsyncMessagingApi | None = None
 
@@ -192,7 +194,7 @@ class LineWebhook:
 
     async def _reply(self, address: _Address, messages: Sequence[Message]) -> None:
         request = ReplyMessageRequest(reply_token=address.reply_token, messages=list(messages))
-        await self.api.reply_message(request, _request_timeout=SEND_TIMEOUT)
+        await self.api.reply_message(request, _request_timeout=self._send_timeout)
 
     async def _push_instead(self, address: _Address, messages: Sequence[Message]) -> None:
         if not self._push_fallback:
@@ -202,7 +204,7 @@ class LineWebhook:
         retry_key = str(uuid.uuid4())  # the same key on a retry: LINE delivers a push only once
 
         async def push() -> None:
-            await self.api.push_message(request, retry_key, _request_timeout=SEND_TIMEOUT)
+            await self.api.push_message(request, retry_key, _request_timeout=self._send_timeout)
 
         if await self._deliver("push", push) is _Outcome.SENT:
             log.warning(
