@@ -4,7 +4,8 @@
 
     text message                      TEXT; in groups and rooms only when the bot is mentioned,
                                       with the mention cut out of the text
-    postback (a tapped quick reply)   ACTION, the postback data is our action payload
+    postback (a tapped quick reply)   ACTION, the postback data is our action payload; in groups
+                                      too, since a tap on the bot's own button is meant for it
     follow (added or unblocked)       FOLLOW: welcome and disclaimer
     sticker, image, video, audio,     UNSUPPORTED ("please type your question") in 1:1 chats;
     file, location                    nothing in groups (they cannot mention the bot)
@@ -81,6 +82,7 @@ class _Address:
     reply_token: str
 
     def encode(self) -> str:
+        # LINE ids and reply tokens are alphanumeric, so "|" cannot occur in them.
         return f"{self.chat}|{self.target}|{self.reply_token}"
 
     @classmethod
