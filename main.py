@@ -75,6 +75,16 @@ def build_dialog(settings: Settings, config: BotConfig, faq: Path, storage: Stor
 
 def build_webhooks(settings: Settings) -> dict[str, Webhook]:
     webhooks: dict[str, Webhook] = {}
+    if settings.line_enabled:
+        # Imported here: line-bot-sdk takes seconds to import, which local chat should not pay.
+        from bot.adapters.line import LineWebhook
+
+        webhooks["/line/webhook"] = LineWebhook(
+            channel_secret=settings.line_channel_secret or "",
+            access_token=settings.line_channel_access_token or "",
+            api_base_url=settings.line_api_base_url,
+            push_fallback=settings.line_push_fallback,
+        )
     return webhooks
 
 
