@@ -25,12 +25,12 @@ from bot.config import BotConfig
 from bot.core import MessageKind, WebhookRejected
 from bot.dialog import Dialog
 from bot.faq import load_faq
-from bot.knowledge import Knowledge
+from bot.journal import MemoryJournal
 from bot.sessions import MemorySessionStore
 from bot.settings import Settings
 from bot.web import Webhook, create_app
 from main import build_webhooks
-from tests.conftest import DATA
+from tests.conftest import DATA, make_dialog
 from tests.line_stub import LineApiStub
 from tests.support import eventually, serving
 
@@ -80,8 +80,7 @@ def quick_replies(request: dict) -> list[dict]:
 
 
 def dialog_over(faq: Path, config: BotConfig) -> Dialog:
-    knowledge = Knowledge.build(load_faq(faq), config.synonyms)
-    return Dialog(knowledge=knowledge, config=config, store=MemorySessionStore(), hash_key="k")
+    return make_dialog(config, MemorySessionStore(), MemoryJournal(), faq)
 
 
 @pytest.fixture
@@ -237,6 +236,18 @@ async def test_a_text_message_is_answered_with_quick_replies_and_links(bot, line
             "data": "e:emg-what",
             "displayText": "What is an EMG test?",
         },
+        {
+            "type": "postback",
+            "label": "👍 Helpful",
+            "data": "f+:twitching-als",
+            "displayText": "👍 Helpful",
+        },
+        {
+            "type": "postback",
+            "label": "👎 Not helpful",
+            "data": "f-:twitching-als",
+            "displayText": "👎 Not helpful",
+        },
     ]
 
 
@@ -250,6 +261,8 @@ async def test_a_chinese_question_is_answered_in_chinese(bot, line_api):
     assert [action["displayText"] for action in quick_replies(reply)] == [
         "肌肉跳動是什麼原因？",
         "什麼是肌電圖檢查？",
+        "👍 有幫助",
+        "👎 沒幫助",
     ]
 
 
@@ -260,7 +273,11 @@ async def test_a_tapped_choice_opens_the_chosen_entry(bot, line_api):
     assert reply["replyToken"] == token_of("postback")
     # A tap carries no text to detect the language from: a new user gets the default, zh-TW.
     assert any(text.startswith("做肌電圖會痛嗎？") for text in texts(reply))
-    assert [action["data"] for action in quick_replies(reply)] == ["e:emg-what"]
+    assert [action["data"] for action in quick_replies(reply)] == [
+        "e:emg-what",
+        "f+:emg-pain",
+        "f-:emg-pain",
+    ]
 
 
 async def test_following_the_bot_sends_the_welcome_with_disclaimer(bot, line_api):
