@@ -3,6 +3,8 @@
 python main.py                      serve if a platform is configured, else chat locally
 python main.py chat [--faq PATH] [--json] [--user ID]
 python main.py serve [--host H] [--port P]
+python main.py telegram set-webhook --url https://HOST/telegram/webhook [--drop-pending-updates]
+python main.py telegram polling [--faq PATH] [--drop-pending-updates]
 python main.py faq check [DIR]
 python main.py faq eval --faq PATH --queries FILE [--json]
 """
@@ -17,19 +19,23 @@ import os
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from bot.adapters.console import ConsoleChat
+from bot.adapters.telegram import TelegramAdapter, build_application
 from bot.config import BotConfig, load_config
-from bot.core import BotError, FaqError
+from bot.core import BotError, ConfigError, FaqError, IncomingMessage
 from bot.dialog import Dialog
 from bot.evaluate import evaluate, format_report, read_queries
 from bot.faq import check_faq, load_faq
 from bot.knowledge import Knowledge
 from bot.sessions import MemorySessionStore, SessionStore
 from bot.settings import Settings
-from bot.web import Webhook, create_app
+from bot.web import Webhook, answer, create_app
 
 log = logging.getLogger("bot")
+
+TELEGRAM_WEBHOOK_PATH = "/telegram/webhook"
 
 
 def build_dialog(
@@ -45,7 +51,18 @@ def build_store(settings: Settings, config: BotConfig) -> SessionStore:
 
 def build_webhooks(settings: Settings) -> dict[str, Webhook]:
     webhooks: dict[str, Webhook] = {}
+    if settings.telegram_enabled:
+        webhooks[TELEGRAM_WEBHOOK_PATH] = build_telegram(settings)
     return webhooks
+
+
+def build_telegram(settings: Settings, *, polling: bool = False) -> TelegramAdapter:
+    if not settings.telegram_token:
+        raise ConfigError("TELEGRAM_BOT_TOKEN is not set (see config/.env.example)")
+    application = build_application(
+        settings.telegram_token, settings.telegram_api_base_url, polling=polling
+    )
+    return TelegramAdapter(application, settings.telegram_webhook_secret)
 
 
 def run_chat(settings: Settings, args: argparse.Namespace) -> int:
@@ -71,6 +88,60 @@ def run_serve(settings: Settings, args: argparse.Namespace) -> int:
     port = args.port or settings.port
     uvicorn.run(app, host=args.host, port=port, log_level=settings.log_level.lower())
     return 0
+
+
+def run_telegram_set_webhook(settings: Settings, args: argparse.Namespace) -> int:
+    url = webhook_url(args.url)
+    if not settings.telegram_webhook_secret:
+        raise ConfigError("TELEGRAM_WEBHOOK_SECRET is not set: Telegram must send it with updates")
+    adapter = build_telegram(settings)
+    info = asyncio.run(adapter.set_webhook(url, drop_pending_updates=args.drop_pending_updates))
+    print(f"Webhook registered for @{info['bot']}:")
+    print(f"  url:             {info['url']}")
+    print(f"  allowed updates: {', '.join(info['allowed_updates'])}")
+    print("  secret token:    TELEGRAM_WEBHOOK_SECRET")
+    dropped = " (older ones dropped)" if args.drop_pending_updates else ""
+    print(f"  pending updates: {info['pending_update_count']}{dropped}")
+    return 0
+
+
+def webhook_url(given: str) -> str:
+    """Telegram only calls https URLs; a bare host gets our webhook path."""
+    parts = urlsplit(given)
+    if parts.scheme != "https" or not parts.netloc:
+        raise ConfigError(f"--url must be a public https:// URL, got {given!r}")
+    if parts.path in ("", "/"):
+        return given.rstrip("/") + TELEGRAM_WEBHOOK_PATH
+    if parts.path != TELEGRAM_WEBHOOK_PATH:
+        log.warning("the web app receives Telegram updates at %s", TELEGRAM_WEBHOOK_PATH)
+    return given
+
+
+def run_telegram_polling(settings: Settings, args: argparse.Namespace) -> int:
+    config = load_config(settings.config_dir)
+    store = build_store(settings, config)
+    dialog = build_dialog(settings, config, Path(args.faq), store)
+    asyncio.run(poll_telegram(settings, dialog, drop_pending_updates=args.drop_pending_updates))
+    return 0
+
+
+async def poll_telegram(
+    settings: Settings,
+    dialog: Dialog,
+    stop: asyncio.Event | None = None,
+    *,
+    drop_pending_updates: bool = False,
+) -> None:
+    """Local development without a public URL: same conversion, dialog and replies as serve."""
+    adapter = build_telegram(settings, polling=True)
+
+    async def on_message(message: IncomingMessage) -> None:
+        await answer(dialog, adapter, message)
+
+    try:
+        await adapter.poll(on_message, stop, drop_pending_updates=drop_pending_updates)
+    finally:
+        await dialog.store.close()
 
 
 def run_faq_check(settings: Settings, args: argparse.Namespace) -> int:
@@ -119,6 +190,20 @@ def parser(settings: Settings) -> argparse.ArgumentParser:
     serve.add_argument("--host", default="0.0.0.0")
     serve.add_argument("--port", type=int, default=None, help="default: $PORT or 8000")
     serve.set_defaults(run=run_serve)
+
+    telegram = commands.add_parser("telegram", help="Telegram webhook and polling").add_subparsers(
+        metavar="ACTION", dest="telegram_action", required=True
+    )
+    hook = telegram.add_parser("set-webhook", help="register the webhook URL with Telegram")
+    hook.add_argument("--url", required=True, help=f"public https URL of {TELEGRAM_WEBHOOK_PATH}")
+    hook.add_argument("--drop-pending-updates", action="store_true")
+    hook.set_defaults(run=run_telegram_set_webhook)
+    polling = telegram.add_parser(
+        "polling", help="answer by long polling, for local development (removes the webhook)"
+    )
+    polling.add_argument("--faq", default=faq_default, help="FAQ folder or .jsonl file")
+    polling.add_argument("--drop-pending-updates", action="store_true")
+    polling.set_defaults(run=run_telegram_polling)
 
     faq = commands.add_parser("faq", help="check and measure the FAQ").add_subparsers(
         metavar="ACTION"
