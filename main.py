@@ -225,6 +225,8 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] = os.envi
         logging.basicConfig(
             level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
+        # httpx logs every request URL at INFO, and Bot API URLs contain the bot token.
+        logging.getLogger("httpx").setLevel(logging.WARNING)
         args = parser(settings).parse_args(argv)
         return args.run(settings, args)
     except FaqError as error:

@@ -470,7 +470,10 @@ async def test_serve_runs_the_webhook_from_the_command_line(stub: TelegramStub):
         "PORT": str(port),
     }
     server = await asyncio.create_subprocess_exec(
-        sys.executable, "main.py", "serve", "--host", "127.0.0.1", cwd=ROOT, env=environ
+        *(sys.executable, "main.py", "serve", "--host", "127.0.0.1"),
+        cwd=ROOT,
+        env={**environ, "LOG_LEVEL": "INFO"},
+        stderr=asyncio.subprocess.PIPE,
     )
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
@@ -479,7 +482,9 @@ async def test_serve_runs_the_webhook_from_the_command_line(stub: TelegramStub):
         assert "<b>Is muscle twitching a sign of ALS?</b>" in sent[0]["text"]
     finally:
         server.terminate()
-        await server.wait()
+        _, log = await server.communicate()
+    assert b"Application startup complete" in log
+    assert TOKEN.encode() not in log  # the Bot API puts the token in every URL
 
 
 async def _wait_healthy(http: httpx.AsyncClient, within: float = 20.0) -> None:
