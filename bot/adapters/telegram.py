@@ -157,8 +157,10 @@ class TelegramAdapter:
             try:
                 await stop.wait()
             finally:
-                await app.updater.stop()
-                await app.stop()
+                try:  # nested, so that a second Ctrl-C during the first step still stops the app
+                    await app.updater.stop()
+                finally:
+                    await app.stop()
 
     async def _warn_about_webhook(self) -> None:
         info = await self._app.bot.get_webhook_info()
