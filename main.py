@@ -118,22 +118,22 @@ def webhook_url(given: str) -> str:
 
 
 def run_telegram_polling(settings: Settings, args: argparse.Namespace) -> int:
+    adapter = build_telegram(settings, polling=True)
     config = load_config(settings.config_dir)
     store = build_store(settings, config)
     dialog = build_dialog(settings, config, Path(args.faq), store)
-    asyncio.run(poll_telegram(settings, dialog, drop_pending_updates=args.drop_pending_updates))
+    asyncio.run(poll_telegram(adapter, dialog, drop_pending_updates=args.drop_pending_updates))
     return 0
 
 
 async def poll_telegram(
-    settings: Settings,
+    adapter: TelegramAdapter,
     dialog: Dialog,
     stop: asyncio.Event | None = None,
     *,
     drop_pending_updates: bool = False,
 ) -> None:
     """Local development without a public URL: same conversion, dialog and replies as serve."""
-    adapter = build_telegram(settings, polling=True)
 
     async def on_message(message: IncomingMessage) -> None:
         await answer(dialog, adapter, message)

@@ -436,13 +436,25 @@ async def test_set_webhook_registers_the_url_secret_and_update_types(stub: Teleg
     assert await asyncio.to_thread(main.main, plain, environ) == 2
 
 
+def test_the_telegram_commands_say_what_is_missing(capsys):
+    assert main.main(["telegram", "polling"], {}) == 2
+    assert "TELEGRAM_BOT_TOKEN is not set" in capsys.readouterr().err
+    hook = ["telegram", "set-webhook", "--url", "https://faq.example.tw"]
+    assert main.main(hook, {"TELEGRAM_BOT_TOKEN": TOKEN}) == 2
+    assert "TELEGRAM_WEBHOOK_SECRET is not set" in capsys.readouterr().err
+    bad = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_WEBHOOK_SECRET": "not allowed!"}
+    assert main.main(hook, bad) == 2
+    assert "must be 1-256 characters of A-Z" in capsys.readouterr().err
+
+
 async def test_polling_answers_through_the_same_path_and_removes_the_webhook(
     stub: TelegramStub, dialog: Dialog, caplog
 ):
     stub.webhook = {"url": "https://faq.example.tw/telegram/webhook"}
     stub.queue_update(update("private_text"))
     stop = asyncio.Event()
-    polling = asyncio.create_task(main.poll_telegram(settings_for(stub), dialog, stop))
+    adapter = main.build_telegram(settings_for(stub), polling=True)
+    polling = asyncio.create_task(main.poll_telegram(adapter, dialog, stop))
     await eventually(lambda: len(stub.sent()) == 1)
     stub.queue_update(update("callback_query"))
     await eventually(lambda: len(stub.sent()) == 2)
