@@ -20,6 +20,7 @@ import pytest
 import pytest_asyncio
 
 import main
+from bot.adapters.telegram import build_application
 from bot.config import BotConfig
 from bot.core import IncomingMessage, Reply
 from bot.dialog import Dialog
@@ -434,6 +435,14 @@ async def test_set_webhook_registers_the_url_secret_and_update_types(stub: Teleg
     assert SECRET not in printed
     plain = ["telegram", "set-webhook", "--url", "http://faq.example.tw/telegram/webhook"]
     assert await asyncio.to_thread(main.main, plain, environ) == 2
+
+
+def test_the_token_is_appended_to_the_default_and_to_a_self_hosted_api():
+    default = build_application(TOKEN, Settings.from_env({}).telegram_api_base_url).bot
+    assert default.base_url == f"https://api.telegram.org/bot{TOKEN}"
+    assert default.base_file_url == f"https://api.telegram.org/file/bot{TOKEN}"
+    local = build_application(TOKEN, "http://127.0.0.1:8081/bot", polling=True).bot
+    assert local.base_url == f"http://127.0.0.1:8081/bot{TOKEN}"
 
 
 def test_the_telegram_commands_say_what_is_missing(capsys):
