@@ -107,6 +107,13 @@ async def test_locale_hint_is_used_when_the_text_says_nothing(dialog: Dialog):
     assert (await dialog.handle(message)).locale == "zh-TW"
 
 
+async def test_a_command_does_not_decide_the_language(dialog: Dialog):
+    # "/start" is Latin letters whatever the user's language; the platform's hint is better.
+    message = IncomingMessage("telegram", "u9", "/start emg-what", locale_hint="zh-hant")
+    reply = await dialog.handle(message)
+    assert (reply.locale, reply.title) == ("zh-TW", "什麼是肌電圖檢查？")
+
+
 async def test_non_text_messages_ask_for_text(dialog: Dialog):
     reply = await dialog.handle(IncomingMessage("line", "u1", kind=MessageKind.UNSUPPORTED))
     assert reply.kind is ReplyKind.UNSUPPORTED
