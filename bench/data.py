@@ -88,7 +88,7 @@ def faq_available() -> bool:
 def faq_sets() -> dict[str, list[Query]]:
     """The held-out FAQ query files that exist right now."""
     out: dict[str, list[Query]] = {}
-    for name in ("faq_queries", "offtopic_queries", "followup_queries"):
+    for name in ("faq_queries", "faq_queries_holdout", "offtopic_queries", "followup_queries"):
         path = FAQ_TESTS / f"{name}.jsonl"
         if path.is_file():
             out[name] = _queries(path)

@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.context import ContextMap
+from bot.evidence import concept_coverage, concepts, entry_concepts, exact_texts
 from bot.index import InvertedIndex, QueryScores
 from bot.model import (
     FEATURES,
@@ -29,10 +30,11 @@ from bot.model import (
 )
 from bot.shipped_weights import SHIPPED_WEIGHTS
 from bot.synonyms import Analysis, Analyzer, AnalyzerOptions, Synonyms
-from bot.text import has_cjk
+from bot.text import has_cjk, normalise
 from bot.typo import TypoFixer
 
 Outcome = Literal["answer", "suggest", "fallback"]
+EXACT_CONFIDENCE = 0.99  # a query that is word for word one entry's question or alternate
 Floats = npt.NDArray[np.float64]
 
 
@@ -97,6 +99,7 @@ class MatcherOptions:
     typo_correction: bool = True
     fuzzy: bool = True
     calibrated: bool = True
+    concept_coverage: bool = True  # scale confidence by the query concepts an entry mentions
     weights: ModelWeights = SHIPPED_WEIGHTS
     candidates: int = 40  # texts re-ranked per query
     context_candidates: int = 10  # extra texts taken from the follow-up context
@@ -135,6 +138,8 @@ class Matcher:
         owners = [i for i, d in enumerate(self._docs) for _ in d.texts]
         analyses = [self._analyzer.analyse(t) for d in self._docs for t in d.texts]
         self._text_entry = np.asarray(owners, dtype=np.int64)
+        self._entry_concepts = entry_concepts(len(self._docs), owners, [a.terms for a in analyses])
+        self._exact = exact_texts(self._docs)
         self._fuzzy = [a.fuzzy for a in analyses]
         self._index = InvertedIndex([a.terms for a in analyses], self.options.k1, self.options.b)
         self._context = ContextMap(self._docs)
@@ -152,10 +157,22 @@ class Matcher:
 
     def search(self, query: str, *, context: str | None = None, limit: int = 5) -> list[Match]:
         """Best entries for the query, most confident first (may be empty)."""
-        cands = self.candidates(query, context=context)
+        analysis = self.analyse(query)
+        cands = self._candidates(analysis, context)
         if cands is None:
             return []
         entries, rank, scores = self._entry_scores(cands)
+        if self.options.concept_coverage:
+            scores = scores * concept_coverage(
+                concepts(analysis.terms), entries, self._entry_concepts, self._index.term_idf
+            )
+        exact = self._exact.get(normalise(query))
+        if exact is not None and exact in entries:
+            # Word for word one entry's question or alternate: the admins wrote exactly
+            # this for that entry, even if its content words also fit its neighbours.
+            hit = int(np.flatnonzero(entries == exact)[0])
+            rank[hit] = rank.max() + 1.0
+            scores[hit] = max(scores[hit], EXACT_CONFIDENCE)
         order = np.argsort(-rank, kind="stable")[:limit]
         return [Match(self._docs[entries[i]].entry_id, float(scores[i])) for i in order]
 
@@ -164,7 +181,9 @@ class Matcher:
 
     def candidates(self, query: str, *, context: str | None = None) -> Candidates | None:
         """Stage 1 plus features; exposed for fitting the model (bench/)."""
-        analysis = self.analyse(query)
+        return self._candidates(self.analyse(query), context)
+
+    def _candidates(self, analysis: Analysis, context: str | None) -> Candidates | None:
         if not analysis.terms:
             return None
         bag = self._bag(analysis)

@@ -217,3 +217,18 @@ async def test_two_messages_at_once_both_land_in_a_redis_session(config, redis_c
     assert session.locale == "zh-TW"
     assert session.last_entry_id == "emg-what"
     assert session.welcomed
+
+
+async def test_a_follow_up_is_resolved_in_the_context_of_the_last_answer(config, store, journal):
+    from tests.conftest import ROOT
+
+    shipped = make_dialog(config, store, journal, ROOT / "faq")
+    first = await shipped.handle(text("If I only have muscle twitching, could it be ALS?"))
+    assert first.entry_id == "als-twitching-alone"
+    assert (await shipped.handle(text("will it get worse?"))).entry_id == "als-twitching-worse"
+    await shipped.handle(text("只有肌肉跳動，會是漸凍症嗎？", user="u2"))
+    assert (
+        await shipped.handle(text("會越來越嚴重嗎", user="u2"))
+    ).entry_id == "als-twitching-worse"
+    cold = await shipped.handle(text("will it get worse?", user="u3"))
+    assert cold.kind is not ReplyKind.ANSWER, "without context the same words are too vague"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.matcher import Decision, Match, MatchDoc, Matcher, Thresholds, decide
+from bot.matcher import Decision, Match, MatchDoc, Matcher, MatcherOptions, Thresholds, decide
 from bot.synonyms import Synonyms
 
 DOCS = (
@@ -230,3 +230,35 @@ def test_decide_outcomes() -> None:
     low = decide([Match("a", 0.3), Match("b", 0.01)], t)
     assert low.outcome == "suggest" and [m.entry_id for m in low.matches] == ["a"]
     assert decide([Match("a", 0.1)], t).outcome == "fallback"
+
+
+def test_a_generic_alternate_does_not_answer_for_a_disease_the_entry_never_mentions() -> None:
+    docs = (
+        MatchDoc("mg-tests", ("How is myasthenia gravis diagnosed?", "what tests confirm it")),
+        MatchDoc("als-tests", ("How is ALS diagnosed?", "漸凍症怎麼診斷")),
+    )
+    synonyms = Synonyms.from_groups(
+        [["ALS", "漸凍症", "motor neuron disease"], ["myasthenia gravis", "重症肌無力"]]
+    )
+    question = "what tests confirm motor neuron disease"
+    covered = Matcher(docs, synonyms).search(question)
+    uncovered = Matcher(docs, synonyms, options=MatcherOptions(concept_coverage=False))
+    by_id = {match.entry_id: match.score for match in covered}
+    assert by_id.get("mg-tests", 0.0) < 0.05, "the query's disease is nowhere in mg-tests"
+    assert uncovered.search(question)[0].entry_id == covered[0].entry_id, "ranking unchanged"
+
+
+def test_a_query_word_for_word_an_entrys_text_is_answered_even_when_neighbours_fit() -> None:
+    docs = (
+        MatchDoc("alone", ("If I only have muscle twitching, could it be ALS?",)),
+        MatchDoc("worse", ("Does muscle twitching in ALS get worse?",)),
+        MatchDoc("weak", ("Does ALS twitching show up in weak muscles?",)),
+    )
+    [best, *_] = Matcher(docs).search("if i only have muscle twitching, could it be ALS")
+    assert best.entry_id == "alone"
+    assert (
+        decide(
+            Matcher(docs).search("If I only have muscle twitching, could it be ALS?"), Thresholds()
+        ).outcome
+        == "answer"
+    )
