@@ -25,8 +25,10 @@ from urllib.parse import urlsplit
 
 from bot.adapters.console import ConsoleChat
 from bot.adapters.telegram import TelegramAdapter, build_application
+from bot.admin import Admin
 from bot.config import BotConfig, load_config
 from bot.core import BotError, ConfigError, FaqError, IncomingMessage
+from bot.courier import Courier
 from bot.dialog import Dialog
 from bot.evaluate import evaluate, format_report, read_queries
 from bot.faq import check_faq, load_faq
@@ -68,32 +70,55 @@ def build_storage(settings: Settings, config: BotConfig) -> Storage:
     return Storage(ResilientSessionStore(store, outage), ResilientJournal(journal, outage))
 
 
-def build_dialog(settings: Settings, config: BotConfig, faq: Path, storage: Storage) -> Dialog:
+def build_dialog(
+    settings: Settings,
+    config: BotConfig,
+    faq: Path,
+    storage: Storage,
+    courier: Courier | None = None,
+) -> Dialog:
     knowledge = Knowledge.build(load_faq(faq, locales=config.locales), config.synonyms)
+    admin = Admin(ids=settings.admin_ids, journal=storage.journal, reload=None, clock=time.time)
     return Dialog(
         knowledge=knowledge,
         config=config,
         store=storage.store,
         journal=storage.journal,
         hash_key=settings.user_hash_key,
+        log_text=settings.log_message_text,
+        courier=courier,
+        staff_chat=settings.handoff_chat,
+        admin=admin,
     )
 
 
-def build_webhooks(settings: Settings) -> dict[str, Webhook]:
-    webhooks: dict[str, Webhook] = {}
+def build_adapters(settings: Settings) -> dict[str, Webhook]:
+    """One adapter per configured platform, by platform name; each serves /<name>/webhook."""
+    adapters: dict[str, Webhook] = {}
     if settings.telegram_enabled:
-        webhooks[TELEGRAM_WEBHOOK_PATH] = build_telegram(settings)
+        adapters["telegram"] = build_telegram(settings)
     if settings.line_enabled:
         # Imported here: line-bot-sdk takes seconds to import, which local chat should not pay.
         from bot.adapters.line import LineWebhook
 
-        webhooks["/line/webhook"] = LineWebhook(
+        adapters["line"] = LineWebhook(
             channel_secret=settings.line_channel_secret or "",
             access_token=settings.line_channel_access_token or "",
             api_base_url=settings.line_api_base_url,
             push_fallback=settings.line_push_fallback,
+            staff_group=staff_chat_on(settings, "line"),
         )
-    return webhooks
+    return adapters
+
+
+def build_webhooks(adapters: Mapping[str, Webhook]) -> dict[str, Webhook]:
+    return {f"/{platform}/webhook": adapter for platform, adapter in adapters.items()}
+
+
+def staff_chat_on(settings: Settings, platform: str) -> str | None:
+    """The staff chat's id if HANDOFF_CHAT is on `platform`."""
+    chat = settings.handoff_chat or ""
+    return chat.partition(":")[2] if chat.startswith(f"{platform}:") else None
 
 
 def build_telegram(settings: Settings, *, polling: bool = False) -> TelegramAdapter:
@@ -102,14 +127,18 @@ def build_telegram(settings: Settings, *, polling: bool = False) -> TelegramAdap
     application = build_application(
         settings.telegram_token, settings.telegram_api_base_url, polling=polling
     )
-    return TelegramAdapter(application, settings.telegram_webhook_secret)
+    staff = staff_chat_on(settings, "telegram")
+    return TelegramAdapter(
+        application, settings.telegram_webhook_secret, staff_chat=int(staff) if staff else None
+    )
 
 
 def run_chat(settings: Settings, args: argparse.Namespace) -> int:
     config = load_config(settings.config_dir)
     storage = build_storage(settings, config)
-    dialog = build_dialog(settings, config, Path(args.faq), storage)
-    chat = ConsoleChat(dialog.handle, user=args.user, json_lines=args.json)
+    # The chat is also the courier's console "platform", so build it before the dialog.
+    chat = ConsoleChat(lambda message: dialog.handle(message), user=args.user, json_lines=args.json)
+    dialog = build_dialog(settings, config, Path(args.faq), storage, Courier({"console": chat}))
     interactive = sys.stdin.isatty() and not args.json
     if interactive:
         where = "Redis" if settings.redis_url else "memory"
@@ -134,8 +163,9 @@ def run_serve(settings: Settings, args: argparse.Namespace) -> int:
     settings.check_for_serving()
     config = load_config(settings.config_dir)
     storage = build_storage(settings, config)
-    dialog = build_dialog(settings, config, settings.faq_dir, storage)
-    app = create_app(dialog, build_webhooks(settings), on_shutdown=[storage.close])
+    adapters = build_adapters(settings)
+    dialog = build_dialog(settings, config, settings.faq_dir, storage, Courier(adapters))
+    app = create_app(dialog, build_webhooks(adapters), on_shutdown=[storage.close])
     port = args.port or settings.port
     uvicorn.run(app, host=args.host, port=port, log_level=settings.log_level.lower())
     return 0
@@ -172,7 +202,8 @@ def run_telegram_polling(settings: Settings, args: argparse.Namespace) -> int:
     adapter = build_telegram(settings, polling=True)
     config = load_config(settings.config_dir)
     storage = build_storage(settings, config)
-    dialog = build_dialog(settings, config, Path(args.faq), storage)
+    courier = Courier({"telegram": adapter})
+    dialog = build_dialog(settings, config, Path(args.faq), storage, courier)
     asyncio.run(poll_telegram(adapter, dialog, drop_pending_updates=args.drop_pending_updates))
     return 0
 

@@ -6,9 +6,11 @@ Secrets and deployment details come from the environment (see settings.py).
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.core import ConfigError, Link
 from bot.faq import LocalText
@@ -22,7 +24,10 @@ MESSAGE_KEYS = (
     "browse_topics", "topics_intro", "topic_intro", "language_prompt", "language_set",
     "unsupported", "not_a_diagnosis", "error", "helpful", "not_helpful", "feedback_thanks",
     "feedback_sorry", "forgotten", "rate_limited", "emergency_title", "crisis_title",
-    "call_emergency",
+    "call_emergency", "talk_to_person", "handoff_open", "handoff_closed", "handoff_unavailable",
+    "handoff_forwarded", "handoff_released", "handoff_expired", "staff_says", "staff_ticket",
+    "staff_user_says", "staff_sent", "staff_unknown", "staff_how", "staff_released",
+    "staff_user_left", "admin_only",
 )  # fmt: skip
 
 
@@ -40,6 +45,25 @@ class SmalltalkIntent:
     name: str  # greeting, thanks, bye, help ...
     phrases: tuple[str, ...]
     reply: LocalText
+
+
+@dataclass(frozen=True, slots=True)
+class OfficeHours:
+    timezone: str = "Asia/Taipei"
+    days: tuple[int, ...] = (0, 1, 2, 3, 4)  # Monday is 0
+    opens: dt.time = dt.time(8, 30)
+    closes: dt.time = dt.time(17, 30)
+    label: LocalText = field(default_factory=lambda: LocalText.plain("Mon-Fri 08:30-17:30"))
+
+    def is_open(self, at: float) -> bool:
+        local = dt.datetime.fromtimestamp(at, ZoneInfo(self.timezone))
+        return local.weekday() in self.days and self.opens <= local.time() < self.closes
+
+
+@dataclass(frozen=True, slots=True)
+class HandoffConfig:
+    timeout_seconds: int = 4 * 3600
+    hours: OfficeHours = field(default_factory=OfficeHours)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +93,7 @@ class BotConfig:
     smalltalk: tuple[SmalltalkIntent, ...] = ()
     synonyms: Synonyms = field(default_factory=Synonyms)
     safety: Safety | None = None  # None only in tests that build a config by hand
+    handoff: HandoffConfig = field(default_factory=HandoffConfig)
 
     def message(self, key: str, locale: str, **values: str) -> str:
         text = self.messages[key].get(locale)
@@ -101,6 +126,7 @@ def load_config(config_dir: Path) -> BotConfig:
         smalltalk=_smalltalk(config_dir / "smalltalk.yaml"),
         synonyms=Synonyms.from_groups(_read(config_dir / "synonyms.yaml").data.get("groups", [])),
         safety=_safety(config_dir / "redflags.yaml"),
+        handoff=_handoff(config_dir / "bot.yaml", bot),
     )
 
 
@@ -208,3 +234,22 @@ def _safety(path: Path) -> Safety:
         neutral=strings("neutral_phrases", ()),
     )
     return Safety(detector, {str(k): str(v) for k, v in numbers.items()}, tuple(lines), advice)
+
+
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _handoff(path: Path, doc: YamlDoc) -> HandoffConfig:
+    data = doc.data.get("handoff") or {}
+    hours = data.get("office_hours") or {}
+    where = ("handoff", "office_hours")
+    try:
+        ZoneInfo(str(hours.get("timezone", "Asia/Taipei")))
+        days = tuple(_DAYS.index(str(day).lower()[:3]) for day in hours.get("days", _DAYS[:5]))
+        opens = dt.time.fromisoformat(str(hours.get("open", "08:30")))
+        closes = dt.time.fromisoformat(str(hours.get("close", "17:30")))
+    except (ValueError, ZoneInfoNotFoundError) as error:
+        raise ConfigError(f"{path}:{doc.line(where)}: handoff.office_hours: {error}") from None
+    label = _local_text(path, doc, (*where, "label"), hours.get("label", "Monday to Friday"))
+    office = OfficeHours(str(hours.get("timezone", "Asia/Taipei")), days, opens, closes, label)
+    return HandoffConfig(int(data.get("timeout_minutes", 240)) * 60, office)

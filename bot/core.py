@@ -22,6 +22,7 @@ class MessageKind(StrEnum):
     ACTION = "action"  # a tapped button; `action` holds its payload
     FOLLOW = "follow"  # the user added the bot (LINE follow); treated like /start
     UNSUPPORTED = "unsupported"  # sticker, photo, voice, location...
+    STAFF = "staff"  # written in the staff chat (human handoff), not by a patient
 
 
 class ReplyKind(StrEnum):
@@ -51,6 +52,7 @@ class IncomingMessage:
     event_id: str | None = None  # the platform's delivery id, for dedupe
     locale_hint: str | None = None  # e.g. Telegram's language_code; weaker than the text's script
     address: str = ""  # where to answer; opaque, read only by the adapter that made it
+    quoted: str | None = None  # text of the message this one replies to, if the platform says
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,8 +2,8 @@
 
 Per message: drop redeliveries, check for red flags (before anything else can answer, and
 before the rate limit: an emergency is never throttled), count towards the rate limit, load
-the session, let the router decide, save only the changed session fields, record what admins
-read back.
+the session, pass the message on to staff if the user is waiting for a person, else let the
+router decide; save only the changed session fields and record what admins read back.
 """
 
 from __future__ import annotations
@@ -11,10 +11,12 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
+from bot.admin import Admin
 from bot.config import BotConfig
 from bot.core import IncomingMessage, MessageKind, Reply, ReplyKind
+from bot.handoff import CLEARED, Courier, Handoff
 from bot.journal import Alert, Journal
 from bot.knowledge import Knowledge
 from bot.privacy import redact
@@ -25,6 +27,16 @@ from bot.smalltalk import SmalltalkDetector
 from bot.text import detect_locale
 
 log = logging.getLogger(__name__)
+BACK_TO_BOT = ("/bot", "/start")
+
+
+@dataclass(frozen=True, slots=True)
+class _Loaded:
+    """Everything built from one FAQ and one config, replaced as a whole on reload."""
+
+    config: BotConfig
+    router: Router
+    handoff: Handoff
 
 
 class Dialog:
@@ -38,25 +50,52 @@ class Dialog:
         hash_key: str,
         clock: Callable[[], float] = time.time,
         log_text: bool = False,
+        courier: Courier | None = None,
+        staff_chat: str | None = None,
+        admin: Admin | None = None,
     ) -> None:
-        self.config = config
         self.store = store
         self.journal = journal
         self._hash_key = hash_key
         self._clock = clock
         self._log_text = log_text  # message text in logs only when an operator opts in
-        self._smalltalk = SmalltalkDetector(config.smalltalk)
-        self._router = Router(knowledge, config, self._smalltalk, clock)
+        self._courier = courier
+        self._staff_chat = staff_chat
+        self._admin = admin or Admin(ids=frozenset(), journal=journal, reload=None, clock=clock)
+        self._loaded = self._load(knowledge, config)
+
+    def _load(self, knowledge: Knowledge, config: BotConfig) -> _Loaded:
+        router = Router(knowledge, config, SmalltalkDetector(config.smalltalk), self._clock)
+        handoff = Handoff(
+            config=config,
+            staff_chat=self._staff_chat,
+            store=self.store,
+            courier=self._courier,
+            clock=self._clock,
+        )
+        return _Loaded(config, router, handoff)
+
+    def swap(self, knowledge: Knowledge, config: BotConfig) -> None:
+        """Serve a new FAQ and config from the next message on; messages in flight finish
+        with the old ones (they hold their own reference)."""
+        self._loaded = self._load(knowledge, config)
 
     @property
     def knowledge(self) -> Knowledge:
-        return self._router.knowledge
+        return self._loaded.router.knowledge
+
+    @property
+    def config(self) -> BotConfig:
+        return self._loaded.config
 
     async def handle(self, message: IncomingMessage) -> Reply:
+        loaded = self._loaded
         if message.event_id and not await self.store.first_delivery(
             f"{message.platform}:{message.event_id}"
         ):
             return self._silence()  # a redelivery of something already answered
+        if message.kind is MessageKind.STAFF:
+            return await loaded.handoff.from_staff(message)
         user = user_key(self._hash_key, message.platform, message.user_id)
         if self._log_text:
             log.debug("%s %s says %r", user, message.kind.value, message.text or message.action)
@@ -65,19 +104,54 @@ class Dialog:
         sent = await self.store.hit(user, self.config.rate_window_seconds)
         if sent > self.config.rate_limit:
             # Say so once per window, then stay quiet until the window passes.
-            return (
-                self._rate_limited(message)
-                if sent == self.config.rate_limit + 1
-                else self._silence()
-            )
+            first_over = sent == self.config.rate_limit + 1
+            return self._rate_limited(message) if first_over else self._silence()
         session = await self.store.get(user)
         locale = self._locale(message, session)
-        turn = self._router.route(message, session, locale)
+        waiting = session.handoff and not loaded.handoff.expired(session)
+        if waiting and message.kind is MessageKind.TEXT:
+            return await self._waiting_for_staff(loaded, message, user, session, locale)
+        turn = loaded.router.route(message, session, locale)
+        if loaded.handoff.expired(session):
+            turn.changes.update(CLEARED)
+            expired = self.config.message("handoff_expired", locale)
+            turn.reply = replace(turn.reply, notice=expired)
+        turn = await self._staffing(loaded, turn, message, user, session, locale)
         turn.changes.setdefault("last_locale", locale)
         if not session.welcomed and not turn.forget:
             turn = self._with_disclaimer(turn)
         await self._apply(user, turn)
         return turn.reply
+
+    async def _waiting_for_staff(
+        self, loaded: _Loaded, message: IncomingMessage, user: str, session: Session, locale: str
+    ) -> Reply:
+        text = message.text.strip()
+        if text.lower().split(" ")[0] in BACK_TO_BOT:
+            reply = await loaded.handoff.leave(session, locale)
+            await self.store.save(user, CLEARED)
+        else:
+            reply = await loaded.handoff.forward(text, session, locale)
+        await self.journal.record_turn(reply.kind.value, None)
+        return reply
+
+    async def _staffing(
+        self,
+        loaded: _Loaded,
+        turn: Turn,
+        message: IncomingMessage,
+        user: str,
+        session: Session,
+        locale: str,
+    ) -> Turn:
+        """Turns that need people: a handoff to staff, or an admin command."""
+        if turn.handoff:
+            turn.reply, changes = await loaded.handoff.open(message, user, session, locale)
+            turn.changes.update(changes)
+        elif turn.admin:
+            refusal = self.config.message("admin_only", locale)
+            turn.reply = await self._admin.run(turn.admin, message, locale, refusal)
+        return turn
 
     async def _apply(self, user: str, turn: Turn) -> None:
         if turn.forget:
@@ -109,7 +183,7 @@ class Dialog:
         return self._replies().error(self._stateless_locale(message))
 
     def _replies(self) -> Replies:
-        return self._router.replies
+        return self._loaded.router.replies
 
     def _silence(self) -> Reply:
         return Reply(ReplyKind.NONE, "", self.config.default_locale)

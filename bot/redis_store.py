@@ -5,6 +5,7 @@ Keys (prefix `faqbot:` by default; `<user>` is platform + keyed hash, never a ra
     session:<user>            hash, one JSON value per Session field    idle TTL (config)
     seen:<platform>:<event>   "1", set once per delivered update         24 h
     rate:<user>:<window>      counter of messages in a rate window       one window
+    ticket:<id>               hash: where to reach the user of a handoff  handoff timeout
     misses                    sorted set of JSON misses by time          90 days, 10,000 newest
     alerts                    sorted set of JSON red-flag alerts by time 90 days, 10,000 newest
     feedback                  hash "<entry>:up" / "<entry>:down"         kept (no personal data)
@@ -110,6 +111,21 @@ class RedisSessionStore:
             pipe.expire(key, window_seconds)
             count, _ = await pipe.execute()
         return int(count)
+
+    async def open_ticket(self, ticket: str, record: Mapping[str, str], ttl_seconds: int) -> None:
+        key = f"{self._prefix}ticket:{ticket}"
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.delete(key)
+            pipe.hset(key, mapping=dict(record))
+            pipe.expire(key, ttl_seconds)
+            await pipe.execute()
+
+    async def ticket(self, ticket: str) -> dict[str, str] | None:
+        record = await self._redis.hgetall(f"{self._prefix}ticket:{ticket}")
+        return record or None
+
+    async def close_ticket(self, ticket: str) -> None:
+        await self._redis.delete(f"{self._prefix}ticket:{ticket}")
 
     def _window(self, window_seconds: int) -> int:
         return int(self._clock() // window_seconds)

@@ -52,7 +52,10 @@ class Replies:
             ReplyKind.INFO,
             self._say("feedback_sorry", locale),
             locale,
-            buttons=(Choice(self._say("browse_topics", locale), Action.TOPIC),),
+            buttons=(
+                Choice(self._say("browse_topics", locale), Action.TOPIC),
+                self._person(locale),
+            ),
             links=self.config.escalation_links(locale),
         )
 
@@ -93,12 +96,18 @@ class Replies:
             buttons=(Choice(self._say("none_of_these", locale), Action.NONE_OF_THESE),),
         )
 
+    def _person(self, locale: str) -> Choice:
+        return Choice(self._say("talk_to_person", locale), Action.HUMAN)
+
     def fallback(self, locale: str) -> Reply:
         return self._reply(
             ReplyKind.FALLBACK,
             self._say("fallback", locale),
             locale,
-            buttons=(Choice(self._say("browse_topics", locale), Action.TOPIC),),
+            buttons=(
+                Choice(self._say("browse_topics", locale), Action.TOPIC),
+                self._person(locale),
+            ),
             links=self.config.escalation_links(locale),
         )
 
@@ -122,7 +131,10 @@ class Replies:
             ReplyKind.HELP,
             self._say("help", locale),
             locale,
-            buttons=(Choice(self._say("browse_topics", locale), Action.TOPIC),),
+            buttons=(
+                Choice(self._say("browse_topics", locale), Action.TOPIC),
+                self._person(locale),
+            ),
             links=self.config.escalation_links(locale),
         )
 

@@ -77,6 +77,15 @@ class ResilientSessionStore:
     async def hit(self, user: str, window_seconds: int) -> int:
         return await self._outage.run(lambda: self._store.hit(user, window_seconds), 0)
 
+    async def open_ticket(self, ticket: str, record: Mapping[str, str], ttl_seconds: int) -> None:
+        await self._outage.run(lambda: self._store.open_ticket(ticket, record, ttl_seconds), None)
+
+    async def ticket(self, ticket: str) -> dict[str, str] | None:
+        return await self._outage.run(lambda: self._store.ticket(ticket), None)
+
+    async def close_ticket(self, ticket: str) -> None:
+        await self._outage.run(lambda: self._store.close_ticket(ticket), None)
+
     async def close(self) -> None:
         await self._outage.run(self._store.close, None)
 

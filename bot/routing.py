@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from bot.admin import COMMANDS as ADMIN_COMMANDS
 from bot.config import BotConfig
 from bot.core import Action, IncomingMessage, MessageKind, Reply
 from bot.journal import Miss
@@ -23,6 +24,8 @@ from bot.sessions import Session
 from bot.smalltalk import SmalltalkDetector
 
 _CHOICE_NUMBER = re.compile(r"^\s*#?\s*(\d{1,2})\s*[.)]?\s*$")
+HUMAN_INTENT = "human"  # the small-talk intent in config/smalltalk.yaml that asks for a person
+RECENT_QUESTIONS = 3
 
 
 @dataclass(slots=True)
@@ -34,6 +37,8 @@ class Turn:
     miss: Miss | None = None
     feedback: tuple[str, bool] | None = None  # (entry id, helpful)
     forget: bool = False  # delete everything stored about the user instead of saving
+    handoff: bool = False  # the user asked for a person: the dialog opens a staff ticket
+    admin: str | None = None  # an admin command for the dialog to check and run
 
 
 class Router:
@@ -66,6 +71,8 @@ class Router:
         if not text:
             return Turn(self.replies.help(locale))
         intent = self._smalltalk.detect(text)
+        if intent is not None and intent.name == HUMAN_INTENT:
+            return Turn(self.replies.help(locale), handoff=True)
         if intent is not None:
             return Turn(self.replies.smalltalk(intent, locale))
         return self._ask(text, session, locale)
@@ -76,15 +83,19 @@ class Router:
         decision = decide(matches, self.config.thresholds, self.config.suggestion_count)
         faq = self.knowledge.faq
         picked = [entry for match in decision.matches if (entry := faq.get(match.entry_id))]
+        # Kept for a handoff: staff see what the user asked before wanting a person.
+        recent = {"recent": (*session.recent, redact(text))[-RECENT_QUESTIONS:]}
         if decision.outcome == "answer" and picked:
-            return self._open(picked[0].id, locale)
+            turn = self._open(picked[0].id, locale)
+            turn.changes |= recent
+            return turn
         if decision.outcome == "suggest" and picked:
             reply = self.replies.suggest(picked, locale)
             changes = {"choices": _actions(reply.suggestions), "last_question": redact(text)}
-            return Turn(reply, changes)
+            return Turn(reply, changes | recent)
         return Turn(
             self.replies.fallback(locale),
-            {"choices": ()},
+            {"choices": ()} | recent,
             miss=self._miss(text, locale, "fallback", matches),
         )
 
@@ -111,6 +122,8 @@ class Router:
             return self._feedback(action, locale)
         if action == Action.NONE_OF_THESE:
             return self._none_of_these(session, locale)
+        if action == Action.HUMAN:
+            return Turn(self.replies.help(locale), handoff=True)
         return Turn(self.replies.help(locale))
 
     def _none_of_these(self, session: Session, locale: str) -> Turn:
@@ -142,6 +155,10 @@ class Router:
             return self._set_language(argument, locale)
         if name == "forget":
             return Turn(self.replies.forgotten(locale), forget=True)
+        if name in ("human", "person", "staff"):
+            return Turn(self.replies.help(locale), handoff=True)
+        if name in ADMIN_COMMANDS:
+            return Turn(self.replies.help(locale), admin=name)
         return Turn(self.replies.help(locale))
 
     def _set_language(self, wanted: str, locale: str) -> Turn:

@@ -22,6 +22,9 @@ class Session:
     last_locale: str | None = None  # the language of the last message, for "2" or "👍"
     welcomed: bool = False  # the welcome and disclaimer have been shown
     last_question: str | None = None  # redacted; logged if the user then taps "none of these"
+    recent: tuple[str, ...] = ()  # the last few questions, redacted, for a handoff to staff
+    handoff: str | None = None  # open staff ticket: the bot stays quiet while staff answer
+    handoff_until: float = 0.0  # when the ticket lapses and the bot answers again
 
     def changed(self, changes: Mapping[str, Any]) -> Session:
         return replace(self, **changes)
@@ -53,6 +56,14 @@ class SessionStore(Protocol):
         """Count one message from `user`; returns how many it sent in the current window."""
         ...
 
+    async def open_ticket(self, ticket: str, record: Mapping[str, str], ttl_seconds: int) -> None:
+        """Remember where to reach the user behind a staff ticket, for `ttl_seconds`."""
+        ...
+
+    async def ticket(self, ticket: str) -> dict[str, str] | None: ...
+
+    async def close_ticket(self, ticket: str) -> None: ...
+
     async def close(self) -> None: ...
 
 
@@ -71,6 +82,7 @@ class MemorySessionStore:
         self._sessions: dict[str, tuple[Session, float]] = {}
         self._seen: dict[str, float] = {}  # event -> when it stops counting as seen
         self._hits: dict[str, int] = {}  # user -> messages in the current window
+        self._tickets: dict[str, tuple[dict[str, str], float]] = {}
         self._hits_window = -1
 
     async def get(self, user: str) -> Session:
@@ -107,7 +119,18 @@ class MemorySessionStore:
         self._hits[user] = self._hits.get(user, 0) + 1
         return self._hits[user]
 
+    async def open_ticket(self, ticket: str, record: Mapping[str, str], ttl_seconds: int) -> None:
+        self._tickets[ticket] = (dict(record), self._clock() + ttl_seconds)
+
+    async def ticket(self, ticket: str) -> dict[str, str] | None:
+        record, until = self._tickets.get(ticket, ({}, 0.0))
+        return record if until > self._clock() else None
+
+    async def close_ticket(self, ticket: str) -> None:
+        self._tickets.pop(ticket, None)
+
     async def close(self) -> None:
+        self._tickets.clear()
         self._sessions.clear()
         self._seen.clear()
         self._hits.clear()

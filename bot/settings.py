@@ -30,6 +30,9 @@ class Settings:
     line_push_fallback: bool = True
     port: int = 8000
     log_level: str = "INFO"
+    log_message_text: bool = False  # debug only: message text in logs
+    handoff_chat: str | None = None  # "telegram:<chat id>" or "line:<group id>": the staff chat
+    admin_ids: frozenset[str] = frozenset()  # "telegram:<user id>", "line:<user id>", ...
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -55,6 +58,13 @@ class Settings:
             line_push_fallback=_flag(get("LINE_PUSH_FALLBACK"), default=True),
             port=port,
             log_level=(get("LOG_LEVEL") or "INFO").upper(),
+            log_message_text=_flag(get("LOG_MESSAGE_TEXT"), default=False),
+            handoff_chat=_platform_id(get("HANDOFF_CHAT"), "HANDOFF_CHAT"),
+            admin_ids=frozenset(
+                _platform_id(part.strip(), "ADMIN_IDS") or ""
+                for part in (get("ADMIN_IDS") or "").split(",")
+                if part.strip()
+            ),
         )
 
     @property
@@ -76,6 +86,16 @@ class Settings:
             raise ConfigError("TELEGRAM_WEBHOOK_SECRET is required with TELEGRAM_BOT_TOKEN")
         if self.user_hash_key == LOCAL_HASH_KEY:
             raise ConfigError("USER_HASH_KEY is required when serving (a long random string)")
+
+
+def _platform_id(value: str | None, name: str) -> str | None:
+    """ "telegram:12345" -> itself; anything without a known platform prefix is an error."""
+    if value is None:
+        return None
+    platform, _, ident = value.partition(":")
+    if platform not in ("telegram", "line", "console") or not ident:
+        raise ConfigError(f"{name}: expected platform:id such as telegram:123456, got {value!r}")
+    return value
 
 
 def _flag(value: str | None, *, default: bool) -> bool:

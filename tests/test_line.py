@@ -19,7 +19,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.adapters.line import LineWebhook, cut_spans
+from bot.adapters.line import LineWebhook
+from bot.adapters.line_events import cut_spans
 from bot.adapters.line_render import utf16_units
 from bot.config import BotConfig
 from bot.core import MessageKind, WebhookRejected
@@ -29,7 +30,7 @@ from bot.journal import MemoryJournal
 from bot.sessions import MemorySessionStore
 from bot.settings import Settings
 from bot.web import Webhook, create_app
-from main import build_webhooks
+from main import build_adapters, build_webhooks
 from tests.conftest import DATA, make_dialog
 from tests.line_stub import LineApiStub
 from tests.support import eventually, serving
@@ -101,11 +102,13 @@ async def line_bot(
     """The web app as deployed: main.build_webhooks from settings, unless a webhook is given."""
     if webhook is None:
         webhooks = build_webhooks(
-            Settings(
-                line_channel_secret=SECRET,
-                line_channel_access_token=TOKEN,
-                line_api_base_url=stub.url,
-                **settings,  # type: ignore[arg-type]
+            build_adapters(
+                Settings(
+                    line_channel_secret=SECRET,
+                    line_channel_access_token=TOKEN,
+                    line_api_base_url=stub.url,
+                    **settings,  # type: ignore[arg-type]
+                )
             )
         )
     else:
@@ -145,7 +148,7 @@ def test_events_become_incoming_messages():
 
 
 def test_events_with_nothing_to_answer_are_skipped(caplog):
-    with caplog.at_level(logging.INFO, logger="bot.adapters.line"):
+    with caplog.at_level(logging.INFO, logger="bot.adapters.line_events"):
         for name in ("unfollow", "standby", "unknown", "group_no_mention", "verify"):
             assert parse(name) == [], name
     assert "unknown type 'unknownFutureEvent'" in caplog.text
@@ -487,8 +490,8 @@ async def test_a_6000_character_answer_is_split_into_several_messages(
 
 
 def test_the_webhook_is_registered_only_when_line_is_configured():
-    assert build_webhooks(Settings()) == {}
+    assert build_adapters(Settings()) == {}
     only_secret = Settings(line_channel_secret=SECRET)
-    assert build_webhooks(only_secret) == {}
+    assert build_adapters(only_secret) == {}
     configured = Settings(line_channel_secret=SECRET, line_channel_access_token=TOKEN)
-    assert isinstance(build_webhooks(configured)["/line/webhook"], LineWebhook)
+    assert isinstance(build_webhooks(build_adapters(configured))["/line/webhook"], LineWebhook)

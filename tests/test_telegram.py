@@ -136,7 +136,7 @@ async def stub() -> AsyncIterator[TelegramStub]:
 @contextlib.asynccontextmanager
 async def running(stub: TelegramStub, responder: Responder) -> AsyncIterator[Chat]:
     # Wired like `serve`: main.build_webhooks decides the path and builds the adapter.
-    app = create_app(responder, main.build_webhooks(settings_for(stub)))
+    app = create_app(responder, main.build_webhooks(main.build_adapters(settings_for(stub))))
     async with serving(app) as url, httpx.AsyncClient(base_url=url) as http:
         yield Chat(http, stub)
 
@@ -207,8 +207,8 @@ async def test_did_you_mean_choices_are_numbered_buttons_that_work(stub: Telegra
         [none] = await chat.send(tap("n", 1004, "None of these"))
     assert "I don't have a good answer" in none["text"]
     assert "📞 Call the clinic (Mon–Fri 08:30–17:30): +886-3-000-0000" in none["text"]
-    assert callbacks(none) == ["t:"]
-    assert [b.get("url") for b in buttons(none)[1:]] == [
+    assert callbacks(none) == ["t:", "h"]  # browse topics, talk to a person
+    assert [b.get("url") for b in buttons(none)[2:]] == [
         "https://clinic.example.tw/ask-a-doctor",
         "https://clinic.example.tw/booking/neurology",
     ]  # tel: is not a valid button URL, so it went into the text

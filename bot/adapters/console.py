@@ -3,6 +3,10 @@
 Interactive on a terminal; with piped input it reads one message per line and writes one reply
 per message, as text or (with json_lines) one JSON object per line. Buttons are shown with a
 letter: typing the letter taps the button. Numbers pick "did you mean" choices (the core does that).
+
+To try the human handoff locally, set HANDOFF_CHAT=console:staff: tickets and relayed
+messages are printed with who they are for, and a line starting with "!staff " is read as if
+written in the staff chat ("!staff #A1B2 hello", "!staff /release A1B2").
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from typing import TextIO
 from bot.core import Choice, IncomingMessage, MessageKind, Reply
 
 PLATFORM = "console"
+STAFF_PREFIX = "!staff "
 Handler = Callable[[IncomingMessage], Awaitable[Reply]]
 
 
@@ -24,15 +29,42 @@ class ConsoleChat:
         self._user = user
         self._json = json_lines
         self._buttons: dict[str, Choice] = {}  # letter -> button of the last reply
+        self._out: TextIO | None = None
 
     def parse(self, line: str) -> IncomingMessage:
         text = line.strip()
+        address = f"user:{self._user}"
+        if text.startswith(STAFF_PREFIX.strip()):
+            staff_text = text.removeprefix(STAFF_PREFIX.strip()).strip()
+            return IncomingMessage(
+                PLATFORM, "staff", staff_text, MessageKind.STAFF, address="chat:staff"
+            )
         tapped = self._buttons.get(text.lower()) if len(text) == 1 else None
         if tapped is not None:
             return IncomingMessage(
-                PLATFORM, self._user, tapped.label, MessageKind.ACTION, tapped.action
+                PLATFORM,
+                self._user,
+                tapped.label,
+                MessageKind.ACTION,
+                tapped.action,
+                address=address,
             )
-        return IncomingMessage(PLATFORM, self._user, text)
+        return IncomingMessage(PLATFORM, self._user, text, address=address)
+
+    def chat_address(self, chat_id: str) -> str:
+        return f"chat:{chat_id}"
+
+    async def push(self, address: str, reply: Reply) -> None:
+        """A message for someone other than the one typing: shown with who it is for."""
+        if self._out is None:
+            return
+        if self._json:
+            self._out.write(
+                json.dumps({"to": address, **as_json(reply)}, ensure_ascii=False) + "\n"
+            )
+        else:
+            self._out.write(f"[to {address}] {self._as_text(reply)}\n")
+        self._out.flush()
 
     async def ask(self, line: str) -> Reply:
         reply = await self._handle(self.parse(line))
@@ -63,6 +95,7 @@ class ConsoleChat:
         )
 
     async def run(self, lines: Iterable[str], out: TextIO, *, prompt: str = "") -> None:
+        self._out = out
         if prompt:
             out.write(prompt)
             out.flush()

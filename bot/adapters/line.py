@@ -25,7 +25,6 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
 from enum import Enum
 
 from linebot.v3.exceptions import InvalidSignatureError
@@ -39,26 +38,12 @@ from linebot.v3.messaging import (
     ReplyMessageRequest,
     ShowLoadingAnimationRequest,
 )
-from linebot.v3.models.events import UnknownEvent
 from linebot.v3.webhook import WebhookParser
-from linebot.v3.webhooks import (
-    Event,
-    EventMode,
-    FollowEvent,
-    GroupSource,
-    MessageEvent,
-    PostbackEvent,
-    RoomSource,
-    Source,
-    TextMessageContent,
-    UserMentionee,
-    UserSource,
-)
 
+from bot.adapters.line_events import Address, chat_kind, to_incoming
 from bot.adapters.line_render import render
-from bot.core import IncomingMessage, MessageKind, Reply, WebhookRejected
+from bot.core import IncomingMessage, Reply, WebhookRejected
 
-PLATFORM = "line"
 DEFAULT_API_BASE_URL = "https://api.line.me"
 LOADING_SECONDS = 10  # a multiple of 5; the animation ends as soon as our reply arrives
 LOADING_TIMEOUT = 3.0  # seconds; it is cosmetic and must not hold up the answer
@@ -73,31 +58,6 @@ class _Outcome(Enum):
     FAILED = "failed"
 
 
-@dataclass(frozen=True, slots=True)
-class _Address:
-    """Where to answer: the reply token, and the chat to push to if the token is refused."""
-
-    chat: str  # "user", "group" or "room"
-    target: str  # the user, group or room id
-    reply_token: str
-
-    def encode(self) -> str:
-        # LINE ids and reply tokens are alphanumeric, so "|" cannot occur in them.
-        return f"{self.chat}|{self.target}|{self.reply_token}"
-
-    @classmethod
-    def decode(cls, address: str) -> _Address:
-        chat, target, reply_token = address.split("|", 2)
-        return cls(chat, target, reply_token)
-
-
-@dataclass(frozen=True, slots=True)
-class _Chat:
-    kind: str  # "user", "group" or "room"
-    target: str
-    user_id: str  # whose session: the sender, or the group itself when LINE omits the sender
-
-
 class LineWebhook:
     def __init__(
         self,
@@ -108,7 +68,9 @@ class LineWebhook:
         push_fallback: bool = True,
         retry_pause: float = 1.0,
         send_timeout: float = SEND_TIMEOUT,
+        staff_group: str | None = None,
     ) -> None:
+        self._staff_group = staff_group  # the group or room id of HANDOFF_CHAT, if on LINE
         self._parser = WebhookParser(channel_secret)
         self._configuration = Configuration(
             access_token=access_token, host=api_base_url.rstrip("/")
@@ -147,31 +109,11 @@ class LineWebhook:
         except (ValueError, KeyError, TypeError, AttributeError):
             # Not UTF-8, not JSON, or not a webhook body, although correctly signed.
             raise WebhookRejected(400, "malformed LINE webhook body") from None
-        return [message for event in events if (message := self._incoming(event))]
-
-    def _incoming(self, event: Event) -> IncomingMessage | None:
-        if isinstance(event, UnknownEvent):
-            # New event types, and known ones the SDK's models failed to validate.
-            log.info("LINE event of unknown type %r skipped", event.type)
-            return None
-        if event.mode != EventMode.ACTIVE:
-            return None  # another channel or module answers this chat for now
-        chat = _chat_of(event.source)
-        if chat is None:
-            return None
-        if isinstance(event, MessageEvent):
-            return _from_message(event, chat)
-        if isinstance(event, PostbackEvent):
-            data = event.postback.data
-            return _make(event, chat, event.reply_token, kind=MessageKind.ACTION, action=data)
-        if isinstance(event, FollowEvent):
-            return _make(event, chat, event.reply_token, kind=MessageKind.FOLLOW)
-        log.debug("LINE %s event: nothing to answer", event.type)
-        return None
+        return [message for event in events if (message := to_incoming(event, self._staff_group))]
 
     async def acknowledge(self, message: IncomingMessage) -> None:
         """Show the typing dots while we work; LINE offers them only in 1:1 chats."""
-        address = _Address.decode(message.address)
+        address = Address.decode(message.address)
         if address.chat != "user":
             return
         request = ShowLoadingAnimationRequest(
@@ -183,7 +125,7 @@ class LineWebhook:
             log.debug("LINE loading animation failed: %s", _describe(error))
 
     async def send(self, message: IncomingMessage, reply: Reply) -> None:
-        address = _Address.decode(message.address)
+        address = Address.decode(message.address)
         messages = render(reply)
         if not messages:
             log.warning("LINE: a %s reply rendered to no messages; nothing sent", reply.kind)
@@ -194,26 +136,39 @@ class LineWebhook:
         if outcome is _Outcome.TOKEN_REFUSED:
             await self._push_instead(address, messages)
 
-    async def _reply(self, address: _Address, messages: Sequence[Message]) -> None:
+    def chat_address(self, chat_id: str) -> str:
+        return Address(chat_kind(chat_id), chat_id, "").encode()
+
+    async def push(self, address: str, reply: Reply) -> None:
+        """A message nobody just wrote to us about (a staff reply, a ticket): push is the only
+        way, whatever LINE_PUSH_FALLBACK says; it counts against the monthly quota."""
+        messages = render(reply)
+        if messages:
+            await self._push(Address.decode(address), messages)
+
+    async def _reply(self, address: Address, messages: Sequence[Message]) -> None:
         request = ReplyMessageRequest(reply_token=address.reply_token, messages=list(messages))
         await self.api.reply_message(request, _request_timeout=self._send_timeout)
 
-    async def _push_instead(self, address: _Address, messages: Sequence[Message]) -> None:
+    async def _push_instead(self, address: Address, messages: Sequence[Message]) -> None:
         if not self._push_fallback:
             log.warning("LINE refused the reply token (expired or used); no push fallback: dropped")
             return
+        if await self._push(address, messages):
+            log.warning(
+                "LINE refused the reply token (expired or used); sent a push message to a %s "
+                "chat instead (counts against the monthly quota)",
+                address.chat,
+            )
+
+    async def _push(self, address: Address, messages: Sequence[Message]) -> bool:
         request = PushMessageRequest(to=address.target, messages=list(messages))
         retry_key = str(uuid.uuid4())  # the same key on a retry: LINE delivers a push only once
 
         async def push() -> None:
             await self.api.push_message(request, retry_key, _request_timeout=self._send_timeout)
 
-        if await self._deliver("push", push) is _Outcome.SENT:
-            log.warning(
-                "LINE refused the reply token (expired or used); sent a push message to a %s "
-                "chat instead (counts against the monthly quota)",
-                address.chat,
-            )
+        return await self._deliver("push", push) is _Outcome.SENT
 
     async def _deliver(self, what: str, call: Callable[[], Awaitable[None]]) -> _Outcome:
         try:
@@ -237,58 +192,6 @@ class LineWebhook:
                 return _Outcome.SENT
             log.error("LINE %s failed again: %s", what, _describe(error))
             return _Outcome.FAILED
-
-
-def _chat_of(source: Source | None) -> _Chat | None:
-    if isinstance(source, UserSource) and source.user_id:
-        return _Chat("user", source.user_id, source.user_id)
-    if isinstance(source, GroupSource):
-        return _Chat("group", source.group_id, source.user_id or source.group_id)
-    if isinstance(source, RoomSource):
-        return _Chat("room", source.room_id, source.user_id or source.room_id)
-    return None
-
-
-def _from_message(event: MessageEvent, chat: _Chat) -> IncomingMessage | None:
-    content = event.message
-    if isinstance(content, TextMessageContent):
-        text = content.text if chat.kind == "user" else _addressed_text(content)
-        if text is None:
-            return None  # group talk not meant for the bot
-        return _make(event, chat, event.reply_token, text=text)
-    if chat.kind != "user":
-        return None
-    return _make(event, chat, event.reply_token, kind=MessageKind.UNSUPPORTED)
-
-
-def _make(event: Event, chat: _Chat, reply_token: str | None, **fields: object) -> IncomingMessage:
-    address = _Address(chat.kind, chat.target, reply_token or "")
-    return IncomingMessage(
-        platform=PLATFORM,
-        user_id=chat.user_id,
-        event_id=event.webhook_event_id,
-        address=address.encode(),
-        **fields,  # type: ignore[arg-type]
-    )
-
-
-def _addressed_text(content: TextMessageContent) -> str | None:
-    """The text without the bot's own mentions, or None when the bot is not mentioned."""
-    mentionees = content.mention.mentionees if content.mention else []
-    own = [m for m in mentionees if isinstance(m, UserMentionee) and m.is_self]
-    if not own:
-        return None
-    return cut_spans(content.text, [(m.index, m.length) for m in own])
-
-
-def cut_spans(text: str, spans: Sequence[tuple[int, int]]) -> str:
-    """`text` without the (index, length) spans, which LINE counts in UTF-16 code units."""
-    data = text.encode("utf-16-le")
-    for index, length in sorted(spans, reverse=True):
-        start, end = 2 * max(index, 0), 2 * max(index + length, 0)
-        data = data[:start] + data[end:]
-    # "ignore" drops half a surrogate pair left by a span that does not match the text.
-    return " ".join(data.decode("utf-16-le", errors="ignore").split())
 
 
 def _token_refused(error: Exception) -> bool:

@@ -60,8 +60,10 @@ class TelegramAdapter:
         *,
         max_retries: int = 2,
         max_retry_wait: float = 30.0,
+        staff_chat: int | None = None,
     ) -> None:
         self._app = application
+        self._staff_chat = staff_chat  # the chat id of HANDOFF_CHAT, if it is on Telegram
         self._secret = (secret or "").encode()
         self._max_retries = max_retries
         self._max_retry_wait = max_retry_wait
@@ -100,6 +102,17 @@ class TelegramAdapter:
         for index, outgoing in enumerate(render(reply)):
             quote = address.reply_to if index == 0 else None
             if not await self._deliver(address, outgoing, quote):
+                return
+
+    def chat_address(self, chat_id: str) -> str:
+        return Address(int(chat_id)).encode()
+
+    async def push(self, address: str, reply: Reply) -> None:
+        """A message nobody just wrote: no button to answer, no message to quote."""
+        target = Address.decode(address)
+        target = Address(target.chat_id, thread_id=target.thread_id)
+        for outgoing in render(reply):
+            if not await self._deliver(target, outgoing, None):
                 return
 
     # --- command line ---
@@ -187,7 +200,7 @@ class TelegramAdapter:
 
     def _incoming(self, update: Update) -> list[IncomingMessage]:
         try:
-            message = to_incoming(update, self._app.bot)
+            message = to_incoming(update, self._app.bot, self._staff_chat)
         except Exception:
             # A bug here must not become a 5xx: Telegram would redeliver the update forever.
             log.exception("could not read Telegram update %s; ignoring it", update.update_id)

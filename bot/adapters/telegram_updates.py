@@ -46,13 +46,42 @@ class Address:
         )
 
 
-def to_incoming(update: Update, bot: Bot) -> IncomingMessage | None:
-    """None for what we do not answer: edits, channel posts, other bots, other update types."""
+def to_incoming(update: Update, bot: Bot, staff_chat: int | None = None) -> IncomingMessage | None:
+    """None for what we do not answer: edits, channel posts, other bots, other update types.
+
+    Text in the staff chat (HANDOFF_CHAT) is a STAFF message, with the text of the message it
+    replies to: staff answer a ticket by replying to it.
+    """
     if update.callback_query is not None:
         return _from_button(update.update_id, update.callback_query)
-    if update.message is not None:
-        return _from_message(update.update_id, update.message, bot)
+    message = update.message
+    if message is not None and staff_chat is not None and message.chat.id == staff_chat:
+        return _from_staff(update.update_id, message, bot)
+    if message is not None:
+        return _from_message(update.update_id, message, bot)
     return None
+
+
+def _from_staff(update_id: int, message: Message, bot: Bot) -> IncomingMessage | None:
+    user = message.from_user
+    if message.text is None or user is None or user.is_bot:
+        return None
+    quoted = message.reply_to_message.text if message.reply_to_message else None
+    command = _COMMAND.fullmatch(message.text.strip())
+    text = message.text
+    if command is not None:  # "/release@our_bot A1B2" reads as "/release A1B2"
+        name, _, argument = command.groups()
+        text = f"/{name} {argument or ''}".strip()
+    address = Address(message.chat.id, reply_to=message.message_id, thread_id=_thread(message))
+    return IncomingMessage(
+        PLATFORM,
+        str(user.id),
+        text,
+        MessageKind.STAFF,
+        event_id=str(update_id),
+        address=address.encode(),
+        quoted=quoted,
+    )
 
 
 def _from_message(update_id: int, message: Message, bot: Bot) -> IncomingMessage | None:
