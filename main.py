@@ -28,6 +28,7 @@ from bot.core import BotError, ConfigError, FaqError, Problem
 from bot.dialog import Dialog
 from bot.evaluate import evaluate, format_report, read_queries
 from bot.faq import check_faq, load_faq
+from bot.faq_lint import lint_faq
 from bot.faq_transfer import export_faq, import_faq
 from bot.faq_writer import write_topics
 from bot.journal import Journal, MemoryJournal, group_misses
@@ -120,12 +121,16 @@ def run_serve(settings: Settings, args: argparse.Namespace) -> int:
 
 def run_faq_check(settings: Settings, args: argparse.Namespace) -> int:
     config = load_config(settings.config_dir)
-    return print_check(Path(args.dir), config)
+    return print_check(Path(args.dir), config, selftest=args.selftest)
 
 
-def print_check(path: Path, config: BotConfig) -> int:
+def print_check(path: Path, config: BotConfig, *, selftest: bool = True) -> int:
     """Every problem with its file and line, then a summary; 1 when there are errors."""
     faq, problems = check_faq(path, locales=config.locales)
+    if faq is not None:  # lint only a FAQ without errors: it is what the bot would serve
+        matcher = Knowledge.build(faq, config.synonyms).matcher if selftest else None
+        footer = config.messages.get("not_a_diagnosis")
+        problems += lint_faq(faq, locales=config.locales, footer=footer, matcher=matcher)
     for problem in problems:
         print(problem)
     errors = sum(problem.severity == "error" for problem in problems)
@@ -159,7 +164,7 @@ def run_faq_import(settings: Settings, args: argparse.Namespace) -> int:
         folder, imported.topics, imported.entries, source=source.name, force=args.force
     )
     print(f"Wrote {len(imported.entries)} entries in {len(written)} topic files to {folder}")
-    return print_check(folder, config)
+    return print_check(folder, config, selftest=args.selftest)
 
 
 def run_faq_eval(settings: Settings, args: argparse.Namespace) -> int:
@@ -269,6 +274,13 @@ def parser(settings: Settings) -> argparse.ArgumentParser:
     load.add_argument("--out", required=True, help="the folder to write the topic files to")
     load.add_argument("--force", action="store_true", help="replace topic files that exist")
     load.set_defaults(run=run_faq_import)
+    for command in (check, load):
+        command.add_argument(
+            "--no-selftest",
+            dest="selftest",
+            action="store_false",
+            help="skip asking the matcher every question and alternate (for very large FAQs)",
+        )
     evaluation = faq.add_parser("eval", help="measure matching on labelled queries")
     evaluation.add_argument("--faq", default=faq_default, help="FAQ folder or .jsonl file")
     evaluation.add_argument("--queries", required=True, help="JSON Lines of {query, expected_id}")

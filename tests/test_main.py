@@ -150,3 +150,27 @@ def test_faq_export_refuses_a_faq_with_errors(tmp_path: Path):
     assert result.returncode == 1
     assert "unknown_field.yaml:5: error:" in result.stderr
     assert not (tmp_path / "faq.csv").exists()
+
+
+def test_faq_check_lints_a_valid_faq_with_warnings_only():
+    lint = DATA / "faq_lint"
+    result = run("faq", "check", str(lint))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (
+        f"{lint}/cramps.yaml:16: warning: question: near-duplicate of 'cramps-night'"
+        in result.stdout
+    )
+    assert "matcher self-test: 'numb hands at night'" in result.stdout
+    assert f"{lint}/hands.yaml:25: warning: question: no zh-TW text" in result.stdout
+    assert f"{lint}/long.yaml:10: warning: answer.en: 4397 characters" in result.stdout
+    assert "6 entries in 3 topics: 0 error(s), 4 warning(s)" in result.stdout
+    quick = run("faq", "check", str(lint), "--no-selftest")
+    assert "self-test" not in quick.stdout
+    assert "0 error(s), 3 warning(s)" in quick.stdout
+
+
+def test_faq_check_does_not_lint_a_faq_with_errors():
+    result = run("faq", "check", str(DATA / "faq_broken"))
+    assert result.returncode == 1
+    assert "warning: question: near-duplicate" not in result.stdout
+    assert "matcher self-test" not in result.stdout

@@ -1,0 +1,182 @@
+"""What a valid FAQ can still get wrong, as warnings for `faq check`.
+
+- near-duplicate questions in different entries: the matcher cannot tell them apart;
+- the matcher self-test: each question and alternate, asked as it is written, should find its
+  own entry first;
+- a question, answer or link title written as per-language texts that lacks a configured
+  language (a plain string serves every language, so it never lacks one);
+- an answer longer than one Telegram or LINE message: the bot splits it, admins should know.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Protocol
+
+import numpy as np
+from rapidfuzz import fuzz
+from rapidfuzz.process import cdist
+
+from bot.core import Problem
+from bot.faq import Entry, Faq, LocalText
+from bot.matcher import Match
+from bot.replies import SYMPTOM_TAG
+from bot.text import normalize
+
+# Similarity (0-100) of two normalised texts from which they count as the same question: the
+# higher of rapidfuzz's ratio (edits) and token_sort_ratio (word order). The closest *different*
+# questions of the shipped FAQ score 83-85 ("How is myasthenia gravis diagnosed?" / "...
+# treated?" 84.8, "肌肉抽筋是什麼原因造成的" / "肌肉跳動通常是什麼原因造成的" 84.0); a typo, a
+# filler word or another word order scores 90-100 ("Why do I get leg cramps at night?" / "Why do
+# I get cramps at night?" 93, "抽筋是漸凍症嗎" / "抽筋會是漸凍症嗎" 93, "肌肉一直跳" / "肌肉一直
+# 跳動" 90). Not lower: at 88 short questions about different things start to match ("Is ALS
+# hereditary?" / "Is SMA hereditary?" 88.2); what really confuses the matcher is left to the
+# self-test. token_set_ratio is not used: it gives 100 whenever one text's words are a subset of
+# the other's, e.g. the alternate "手抖" against every question on tremor.
+NEAR_DUPLICATE = 90
+# Both platforms count UTF-16 code units (an emoji counts 2). Telegram: 4096 per message after
+# entities are parsed, so the bold markup of the title does not count; LINE: 5000 per text.
+MESSAGE_LIMITS = (("Telegram", 4096), ("LINE", 5000))
+SELF_TEST_DEPTH = 5
+
+
+class Searcher(Protocol):
+    """The matcher's interface, all the self-test needs."""
+
+    def search(self, query: str, *, context: str | None = None, limit: int = 5) -> list[Match]: ...
+
+
+def lint_faq(
+    faq: Faq,
+    *,
+    locales: tuple[str, ...],
+    footer: LocalText | None = None,
+    matcher: Searcher | None = None,
+) -> list[Problem]:
+    """Every finding, by file and line. `footer` is the "not a diagnosis" line under symptoms."""
+    problems = near_duplicates(faq) + missing_locales(faq, locales)
+    problems += long_answers(faq, locales, footer)
+    if matcher is not None:
+        problems += matcher_self_test(faq, matcher)
+    return sorted(problems, key=lambda problem: (problem.file, problem.line))
+
+
+def _warn(entry: Entry, field: str, message: str) -> Problem:
+    line = entry.line_of(field.split(".")[0].split("[")[0])
+    return Problem(entry.file, line, field, message, severity="warning")
+
+
+def _where(entry: Entry) -> str:
+    return f"{entry.id!r} ({entry.file}:{entry.line})"
+
+
+def near_duplicates(faq: Faq, threshold: float = NEAR_DUPLICATE) -> list[Problem]:
+    """Questions of different entries, or an alternate and another entry's question, that
+    differ too little; each pair of entries once, with its closest texts."""
+    questions = [(e, t, normalize(t)) for e in faq for t in dict.fromkeys(e.question.texts)]
+    alternates = [(e, t, normalize(t)) for e in faq for t in e.alternates]
+    queries = [item for item in questions + alternates if item[2]]
+    choices = [item for item in questions if item[2]]
+    if not queries or not choices:
+        return []
+    texts, targets = [q[2] for q in queries], [c[2] for c in choices]
+    scores = np.maximum(
+        cdist(texts, targets, scorer=fuzz.ratio, score_cutoff=threshold),
+        cdist(texts, targets, scorer=fuzz.token_sort_ratio, score_cutoff=threshold),
+    )
+    order = {entry.id: index for index, entry in enumerate(faq)}
+    best: dict[frozenset[str], tuple[float, int, int]] = {}
+    for row, column in zip(*scores.nonzero(), strict=True):
+        one, other = queries[row][0], choices[column][0]
+        pair = frozenset((one.id, other.id))
+        if one.id != other.id and scores[row, column] > best.get(pair, (0.0,))[0]:
+            best[pair] = (float(scores[row, column]), row, column)
+    problems = []
+    for score, row, column in best.values():
+        (one, text, _), (other, other_text, _) = queries[row], choices[column]
+        is_question = row < len(questions)
+        if is_question and order[one.id] < order[other.id]:
+            # Two questions: report on the later entry, as `faq check` does for equal ones.
+            (one, text), (other, other_text) = (other, other_text), (one, text)
+        message = (
+            f"near-duplicate of {_where(other)}: {text!r} ~ {other_text!r} ({score:.0f}%); "
+            "the bot may ask which one was meant instead of answering"
+        )
+        problems.append(_warn(one, "question" if is_question else "alternates", message))
+    return problems
+
+
+def matcher_self_test(faq: Faq, matcher: Searcher, depth: int = SELF_TEST_DEPTH) -> list[Problem]:
+    """Each question and alternate, asked as written, should rank its own entry above the
+    others; a tie counts too, since the bot then cannot tell the entries apart."""
+    problems: list[Problem] = []
+    reported: set[tuple[frozenset[str], str]] = set()
+    for entry, field, text in _queries(faq):
+        matches = matcher.search(text, limit=depth)
+        own = next((match.score for match in matches if match.entry_id == entry.id), None)
+        rival = next((match for match in matches if match.entry_id != entry.id), None)
+        if rival is None or (own is not None and own > rival.score):
+            continue
+        key = (frozenset((entry.id, rival.entry_id)), normalize(text))
+        if key in reported:  # the same text in two entries: one warning, not one per entry
+            continue
+        reported.add(key)
+        if own == rival.score:
+            found = f"ties with {rival.entry_id!r} (both {own:.2f}): the bot cannot tell them apart"
+        else:
+            mine = (
+                f"this entry {own:.2f}" if own is not None else f"this entry not in the top {depth}"
+            )
+            found = f"finds {rival.entry_id!r} first ({rival.score:.2f}; {mine})"
+        problems.append(_warn(entry, field, f"matcher self-test: {text!r} {found}"))
+    return problems
+
+
+def _queries(faq: Faq) -> Iterator[tuple[Entry, str, str]]:
+    for entry in faq:
+        for text in dict.fromkeys(entry.question.texts):
+            yield entry, "question", text
+        for text in entry.alternates:
+            yield entry, "alternates", text
+
+
+def missing_locales(faq: Faq, locales: tuple[str, ...]) -> list[Problem]:
+    problems = []
+    for entry in faq:
+        texts = [("question", entry.question), ("answer", entry.answer)]
+        texts += [(f"links[{i}].title", link.title) for i, link in enumerate(entry.links)]
+        for field, text in texts:
+            if "*" in text.locales:  # a plain string: the same text for every language
+                continue
+            missing = [locale for locale in locales if locale not in text.locales]
+            if missing:
+                message = f"no {', '.join(missing)} text: shown in {text.locales[0]} instead"
+                problems.append(_warn(entry, field, message))
+    return problems
+
+
+def long_answers(faq: Faq, locales: tuple[str, ...], footer: LocalText | None) -> list[Problem]:
+    """Answers that need more than one message, measured as the bot sends them: the question
+    as title, a blank line, the answer and, under symptoms, the "not a diagnosis" line."""
+    problems = []
+    for entry in faq:
+        added = footer if footer is not None and SYMPTOM_TAG in entry.tags else None
+        parts = "title, answer and 'not a diagnosis' line" if added else "title and answer"
+        seen: set[str] = set()
+        for locale in locales:
+            body = f"{entry.question.get(locale)}\n\n{entry.answer.get(locale)}"
+            if added is not None:
+                body += f"\n\n{added.get(locale)}"
+            size = len(body.encode("utf-16-le")) // 2
+            over = [f"{name}'s {limit}" for name, limit in MESSAGE_LIMITS if size > limit]
+            if not over or body in seen:  # a plain answer: one warning per distinct message
+                continue
+            seen.add(body)
+            shared = locale not in entry.answer.locales
+            field, lead = ("answer", f"in {locale}: ") if shared else (f"answer.{locale}", "")
+            message = (
+                f"{lead}{size} characters with its {parts}, over {' and '.join(over)} per "
+                "message: the bot sends it in parts"
+            )
+            problems.append(_warn(entry, field, message))
+    return problems
