@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 import numpy as np
 from rapidfuzz import fuzz
@@ -70,39 +70,41 @@ def _where(entry: Entry) -> str:
     return f"{entry.id!r} ({entry.file}:{entry.line})"
 
 
+class _Text(NamedTuple):
+    entry: Entry
+    field: str  # "question" or "alternates"
+    text: str
+    normal: str
+
+
 def near_duplicates(faq: Faq, threshold: float = NEAR_DUPLICATE) -> list[Problem]:
     """Questions of different entries, or an alternate and another entry's question, that
     differ too little; each pair of entries once, with its closest texts."""
-    questions = [(e, t, normalize(t)) for e in faq for t in dict.fromkeys(e.question.texts)]
-    alternates = [(e, t, normalize(t)) for e in faq for t in e.alternates]
-    queries = [item for item in questions + alternates if item[2]]
-    choices = [item for item in questions if item[2]]
-    if not queries or not choices:
+    queries = [_Text(e, f, t, normal) for e, f, t in _queries(faq) if (normal := normalize(t))]
+    choices = [query for query in queries if query.field == "question"]
+    if not choices:
         return []
-    texts, targets = [q[2] for q in queries], [c[2] for c in choices]
+    texts, targets = [query.normal for query in queries], [choice.normal for choice in choices]
     scores = np.maximum(
         cdist(texts, targets, scorer=fuzz.ratio, score_cutoff=threshold),
         cdist(texts, targets, scorer=fuzz.token_sort_ratio, score_cutoff=threshold),
     )
-    order = {entry.id: index for index, entry in enumerate(faq)}
-    best: dict[frozenset[str], tuple[float, int, int]] = {}
+    best: dict[frozenset[str], tuple[float, _Text, _Text]] = {}
     for row, column in zip(*scores.nonzero(), strict=True):
-        one, other = queries[row][0], choices[column][0]
-        pair = frozenset((one.id, other.id))
-        if one.id != other.id and scores[row, column] > best.get(pair, (0.0,))[0]:
-            best[pair] = (float(scores[row, column]), row, column)
+        one, other = queries[row], choices[column]
+        pair, score = frozenset((one.entry.id, other.entry.id)), float(scores[row, column])
+        if len(pair) == 2 and score > best.get(pair, (0.0,))[0]:
+            best[pair] = (score, one, other)
+    order = {entry.id: index for index, entry in enumerate(faq)}
     problems = []
-    for score, row, column in best.values():
-        (one, text, _), (other, other_text, _) = queries[row], choices[column]
-        is_question = row < len(questions)
-        if is_question and order[one.id] < order[other.id]:
-            # Two questions: report on the later entry, as `faq check` does for equal ones.
-            (one, text), (other, other_text) = (other, other_text), (one, text)
+    for score, one, other in best.values():
+        if one.field == "question" and order[one.entry.id] < order[other.entry.id]:
+            one, other = other, one  # report on the later entry, as faq check does for equal ones
         message = (
-            f"near-duplicate of {_where(other)}: {text!r} ~ {other_text!r} ({score:.0f}%); "
-            "the bot may ask which one was meant instead of answering"
+            f"near-duplicate of {_where(other.entry)}: {one.text!r} ~ {other.text!r} "
+            f"({score:.0f}%); the bot may ask which one was meant instead of answering"
         )
-        problems.append(_warn(one, "question" if is_question else "alternates", message))
+        problems.append(_warn(one.entry, one.field, message))
     return problems
 
 

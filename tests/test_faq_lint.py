@@ -139,6 +139,14 @@ def test_an_alternate_close_to_another_entrys_question_is_reported_on_the_altern
     )
 
 
+def test_a_text_with_nothing_to_compare_is_skipped_without_confusing_the_others():
+    """ "!!" normalises to nothing; the alternate after it must still be named as one."""
+    odd = entry("odd", "!!", alternates=("why do I get leg cramps at night",))
+    night = entry("night", "Why do I get leg cramps at night?")
+    [warning] = near_duplicates(faq_of(odd, night))
+    assert (warning.line, warning.field) == (3, "alternates")
+
+
 def test_each_pair_of_entries_is_reported_once_with_its_closest_texts():
     one = entry(
         "one",
