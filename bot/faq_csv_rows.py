@@ -8,6 +8,7 @@ exception: each row may add its own, and they are joined in row order.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,7 +39,11 @@ def _items(cell: str) -> list[str]:
 
 
 def _show(value: Any) -> str:
-    return repr(", ".join(value)) if isinstance(value, tuple) else repr(value)
+    if isinstance(value, tuple):
+        return repr(", ".join(value))
+    if isinstance(value, bool):
+        return str(value).lower()
+    return repr(value.isoformat() if isinstance(value, dt.date) else value)
 
 
 @dataclass(slots=True)
@@ -111,6 +116,8 @@ class RowReader:
         for column in ENTRY_WIDE:
             if cells.get(column):
                 value = self.value(row, column, cells[column])
+                if value is None:  # a bad date, already reported
+                    continue
                 known = entry.values.setdefault(column, (value, row))
                 if known[0] != value:
                     self.conflict(row, column, value, known)
@@ -158,25 +165,30 @@ class RowReader:
 
     def records(self) -> Read:
         records: list[Record] = []
-        titles: dict[str, TitleRecord] = {}
+        titles: dict[str, dict[str, tuple[str, int]]] = {}  # topic -> locale -> (title, row)
+        first_rows: dict[str, int] = {}
         for entry_id, entry in self.entries.items():
             if entry.topic is None:
                 self.report(entry.row, "topic", f"missing for {entry_id!r}: give it on its rows")
                 continue
-            records.append(self.record(entry_id, entry, entry.topic[0]))
-            title = titles.setdefault(entry.topic[0], TitleRecord(entry.topic[0], None, entry.row))
-            self.merge_title(title, entry.titles)
-        return records, list(titles.values()), self.problems
+            key = entry.topic[0]
+            records.append(self.record(entry_id, entry, key))
+            first_rows.setdefault(key, entry.row)
+            known = titles.setdefault(key, {})
+            for language, (text, row) in entry.titles.items():
+                first = known.setdefault(language, (text, row))
+                if first[0] != text:
+                    message = f"{text!r} here but {first[0]!r} on row {first[1]}, same topic"
+                    self.report(row, "topic_title", message)
+        topics = [self.title(key, titles[key], first_rows[key]) for key in titles]
+        return records, topics, self.problems
 
-    def merge_title(self, title: TitleRecord, texts: dict[str, tuple[str, int]]) -> None:
-        lines: dict[YamlPath, int] = {}
+    def title(self, key: str, texts: dict[str, tuple[str, int]], row: int) -> TitleRecord:
         if not texts:
-            return
+            return TitleRecord(key, None, row)
+        lines: dict[YamlPath, int] = {}
         value = self.local(texts, "topic_title", lines, ())
-        if title.value is None:
-            title.value, title.line = value, lines[()]
-        elif title.value != value:
-            self.report(lines[()], "topic_title", f"differs from row {title.line}, same topic")
+        return TitleRecord(key, value, lines[()])
 
     def record(self, entry_id: str, entry: _Entry, topic: str) -> Record:
         data: dict[str, Any] = {"id": entry_id}

@@ -70,6 +70,28 @@ def test_reads_what_excel_writes(tmp_path: Path):
     assert topic.entry_ids == ("cramps-night", "cramps-relief")
 
 
+def test_topic_titles_combine_by_language_across_entries(tmp_path: Path):
+    text = f"{HEADER}\na,en,t,Tests,A?,A.\na,zh-TW,t,,甲？,甲。\nb,en,t,,B?,B.\nb,zh-TW,t,檢查,乙？,乙。\n"
+    imported = import_faq(write(tmp_path, text), locales=LOCALES)
+    assert imported.errors == ()
+    assert imported.topics[0].title == LocalText((("en", "Tests"), ("zh-TW", "檢查")))
+
+
+def test_a_topic_title_that_differs_between_entries_is_named(tmp_path: Path):
+    text = f"{HEADER}\na,en,t,Tests,A?,A.\nb,en,t,Exams,B?,B.\n"
+    [error] = import_faq(write(tmp_path, text), locales=LOCALES).errors
+    assert (
+        str(error)
+        == f"{tmp_path / 'faq.csv'}:3: error: topic_title: 'Exams' here but 'Tests' on row 2, same topic"
+    )
+
+
+def test_a_bad_date_is_one_error_not_a_conflict_too(tmp_path: Path):
+    text = f"{HEADER},review_due\na,en,t,T,A?,A.,2027-01-01\na,zh-TW,t,T,甲？,甲。,next year\n"
+    [error] = import_faq(write(tmp_path, text), locales=LOCALES).errors
+    assert "review_due: bad date 'next year'" in str(error)
+
+
 def test_rows_of_one_entry_need_not_be_next_to_each_other(tmp_path: Path):
     text = f"{HEADER}\na,en,t,T,A?,A.\nb,en,t,T,B?,B.\na,zh-TW,t,T2,甲？,甲。\nb,zh-TW,t,T2,乙？,乙。\n"
     imported = import_faq(write(tmp_path, text), locales=LOCALES)
@@ -148,6 +170,11 @@ def test_import_errors_name_file_and_row(tmp_path: Path, rows: list[str], expect
             "faq.csv:3: error: source: 'Leaflet' here but 'Handout' on row 2",
         ),
         ("tags\nx\ny", "faq.csv:3: error: tags: 'y' here but 'x' on row 2 for the same id"),
+        (
+            "review_due\n2027-01-01\n2027-02-01",
+            "faq.csv:3: error: review_due: '2027-02-01' here but '2027-01-01' on row 2",
+        ),
+        ("enabled\nfalse\ntrue", "faq.csv:3: error: enabled: true here but false on row 2"),
     ],
 )
 def test_entry_wide_cells_are_checked_per_row(tmp_path: Path, cells: str, expected: str):
