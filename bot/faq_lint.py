@@ -54,10 +54,12 @@ def lint_faq(
     matcher: Searcher | None = None,
 ) -> list[Problem]:
     """Every finding, by file and line. `footer` is the "not a diagnosis" line under symptoms."""
-    problems = near_duplicates(faq) + missing_locales(faq, locales)
-    problems += long_answers(faq, locales, footer)
+    pairs = _near_duplicate_pairs(faq, NEAR_DUPLICATE)
+    problems = [_near_duplicate(*found) for found in pairs.values()]
+    problems += missing_locales(faq, locales) + long_answers(faq, locales, footer)
     if matcher is not None:
-        problems += matcher_self_test(faq, matcher)
+        # Near-duplicates confuse a good matcher too; that pair is already named once.
+        problems += matcher_self_test(faq, matcher, known=set(pairs))
     return sorted(problems, key=lambda problem: (problem.file, problem.line))
 
 
@@ -80,37 +82,50 @@ class _Text(NamedTuple):
 def near_duplicates(faq: Faq, threshold: float = NEAR_DUPLICATE) -> list[Problem]:
     """Questions of different entries, or an alternate and another entry's question, that
     differ too little; each pair of entries once, with its closest texts."""
+    return [_near_duplicate(*found) for found in _near_duplicate_pairs(faq, threshold).values()]
+
+
+def _near_duplicate_pairs(
+    faq: Faq, threshold: float
+) -> dict[frozenset[str], tuple[float, _Text, _Text]]:
     queries = [_Text(e, f, t, normal) for e, f, t in _queries(faq) if (normal := normalize(t))]
     choices = [query for query in queries if query.field == "question"]
     if not choices:
-        return []
+        return {}
     texts, targets = [query.normal for query in queries], [choice.normal for choice in choices]
     scores = np.maximum(
         cdist(texts, targets, scorer=fuzz.ratio, score_cutoff=threshold),
         cdist(texts, targets, scorer=fuzz.token_sort_ratio, score_cutoff=threshold),
     )
+    order = {entry.id: index for index, entry in enumerate(faq)}
     best: dict[frozenset[str], tuple[float, _Text, _Text]] = {}
     for row, column in zip(*scores.nonzero(), strict=True):
         one, other = queries[row], choices[column]
         pair, score = frozenset((one.entry.id, other.entry.id)), float(scores[row, column])
         if len(pair) == 2 and score > best.get(pair, (0.0,))[0]:
+            if one.field == "question" and order[one.entry.id] < order[other.entry.id]:
+                one, other = other, one  # on the later entry, as faq check does for equal ones
             best[pair] = (score, one, other)
-    order = {entry.id: index for index, entry in enumerate(faq)}
-    problems = []
-    for score, one, other in best.values():
-        if one.field == "question" and order[one.entry.id] < order[other.entry.id]:
-            one, other = other, one  # report on the later entry, as faq check does for equal ones
-        message = (
-            f"near-duplicate of {_where(other.entry)}: {one.text!r} ~ {other.text!r} "
-            f"({score:.0f}%); the bot may ask which one was meant instead of answering"
-        )
-        problems.append(_warn(one.entry, one.field, message))
-    return problems
+    return best
 
 
-def matcher_self_test(faq: Faq, matcher: Searcher, depth: int = SELF_TEST_DEPTH) -> list[Problem]:
+def _near_duplicate(score: float, one: _Text, other: _Text) -> Problem:
+    message = (
+        f"near-duplicate of {_where(other.entry)}: {one.text!r} ~ {other.text!r} "
+        f"({score:.0f}%); the bot may ask which one was meant instead of answering"
+    )
+    return _warn(one.entry, one.field, message)
+
+
+def matcher_self_test(
+    faq: Faq,
+    matcher: Searcher,
+    depth: int = SELF_TEST_DEPTH,
+    known: set[frozenset[str]] | None = None,
+) -> list[Problem]:
     """Each question and alternate, asked as written, should rank its own entry above the
-    others; a tie counts too, since the bot then cannot tell the entries apart."""
+    others; a tie counts too, since the bot then cannot tell the entries apart. Pairs of
+    entry ids in `known` are not reported again."""
     problems: list[Problem] = []
     reported: set[tuple[frozenset[str], str]] = set()
     for entry, field, text in _queries(faq):
@@ -119,10 +134,10 @@ def matcher_self_test(faq: Faq, matcher: Searcher, depth: int = SELF_TEST_DEPTH)
         rival = next((match for match in matches if match.entry_id != entry.id), None)
         if rival is None or (own is not None and own > rival.score):
             continue
-        key = (frozenset((entry.id, rival.entry_id)), normalize(text))
-        if key in reported:  # the same text in two entries: one warning, not one per entry
-            continue
-        reported.add(key)
+        pair = frozenset((entry.id, rival.entry_id))
+        if pair in (known or set()) or (pair, normalize(text)) in reported:
+            continue  # the same text in two entries: one warning, not one per entry
+        reported.add((pair, normalize(text)))
         if own == rival.score:
             found = f"ties with {rival.entry_id!r} (both {own:.2f}): the bot cannot tell them apart"
         else:

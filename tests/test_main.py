@@ -125,7 +125,8 @@ def test_faq_export_then_import_round_trips_the_shipped_faq(tmp_path: Path):
     assert exported.returncode == 0, exported.stderr
     assert f"Wrote 51 entries in 11 topics to {sheet}" in exported.stdout
     folder = tmp_path / "faq"
-    imported = run("faq", "import", str(sheet), "--out", str(folder))
+    # Without the self-test: its findings depend on the matcher, not on the import.
+    imported = run("faq", "import", str(sheet), "--out", str(folder), "--no-selftest")
     assert imported.returncode == 0, imported.stdout + imported.stderr
     assert f"Wrote 51 entries in 11 topic files to {folder}" in imported.stdout
     assert "51 entries in 11 topics: 0 error(s), 0 warning(s)" in imported.stdout
