@@ -3,6 +3,8 @@
 python main.py                      serve if a platform is configured, else chat locally
 python main.py chat [--faq PATH] [--json] [--user ID]
 python main.py serve [--host H] [--port P]
+python main.py telegram set-webhook --url https://HOST/telegram/webhook [--drop-pending-updates]
+python main.py telegram polling [--faq PATH] [--drop-pending-updates]
 python main.py faq check [DIR] [--no-selftest]
 python main.py faq export DIR --to FILE [--force]          FILE: .csv or .jsonl
 python main.py faq import FILE --out DIR [--force] [--no-selftest]
@@ -21,10 +23,12 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from bot.adapters.console import ConsoleChat
+from bot.adapters.telegram import TelegramAdapter, build_application
 from bot.config import BotConfig, load_config
-from bot.core import BotError, ConfigError, FaqError, Problem
+from bot.core import BotError, ConfigError, FaqError, IncomingMessage, Problem
 from bot.dialog import Dialog
 from bot.evaluate import evaluate, format_report, read_queries
 from bot.faq import check_faq, load_faq
@@ -37,9 +41,11 @@ from bot.reports import misses_json, misses_text, parse_since, stats_json, stats
 from bot.resilience import Outage, ResilientJournal, ResilientSessionStore
 from bot.sessions import MemorySessionStore, SessionStore
 from bot.settings import Settings
-from bot.web import Webhook, create_app
+from bot.web import Webhook, answer, create_app
 
 log = logging.getLogger("bot")
+
+TELEGRAM_WEBHOOK_PATH = "/telegram/webhook"
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +86,28 @@ def build_dialog(settings: Settings, config: BotConfig, faq: Path, storage: Stor
 
 def build_webhooks(settings: Settings) -> dict[str, Webhook]:
     webhooks: dict[str, Webhook] = {}
+    if settings.telegram_enabled:
+        webhooks[TELEGRAM_WEBHOOK_PATH] = build_telegram(settings)
+    if settings.line_enabled:
+        # Imported here: line-bot-sdk takes seconds to import, which local chat should not pay.
+        from bot.adapters.line import LineWebhook
+
+        webhooks["/line/webhook"] = LineWebhook(
+            channel_secret=settings.line_channel_secret or "",
+            access_token=settings.line_channel_access_token or "",
+            api_base_url=settings.line_api_base_url,
+            push_fallback=settings.line_push_fallback,
+        )
     return webhooks
+
+
+def build_telegram(settings: Settings, *, polling: bool = False) -> TelegramAdapter:
+    if not settings.telegram_token:
+        raise ConfigError("TELEGRAM_BOT_TOKEN is not set (see config/.env.example)")
+    application = build_application(
+        settings.telegram_token, settings.telegram_api_base_url, polling=polling
+    )
+    return TelegramAdapter(application, settings.telegram_webhook_secret)
 
 
 def run_chat(settings: Settings, args: argparse.Namespace) -> int:
@@ -117,6 +144,60 @@ def run_serve(settings: Settings, args: argparse.Namespace) -> int:
     port = args.port or settings.port
     uvicorn.run(app, host=args.host, port=port, log_level=settings.log_level.lower())
     return 0
+
+
+def run_telegram_set_webhook(settings: Settings, args: argparse.Namespace) -> int:
+    url = webhook_url(args.url)
+    if not settings.telegram_webhook_secret:
+        raise ConfigError("TELEGRAM_WEBHOOK_SECRET is not set: Telegram must send it with updates")
+    adapter = build_telegram(settings)
+    info = asyncio.run(adapter.set_webhook(url, drop_pending_updates=args.drop_pending_updates))
+    print(f"Webhook registered for @{info['bot']}:")
+    print(f"  url:             {info['url']}")
+    print(f"  allowed updates: {', '.join(info['allowed_updates'])}")
+    print("  secret token:    TELEGRAM_WEBHOOK_SECRET")
+    dropped = " (older ones dropped)" if args.drop_pending_updates else ""
+    print(f"  pending updates: {info['pending_update_count']}{dropped}")
+    return 0
+
+
+def webhook_url(given: str) -> str:
+    """Telegram only calls https URLs; a bare host gets our webhook path."""
+    parts = urlsplit(given)
+    if parts.scheme != "https" or not parts.netloc:
+        raise ConfigError(f"--url must be a public https:// URL, got {given!r}")
+    if parts.path in ("", "/"):
+        return given.rstrip("/") + TELEGRAM_WEBHOOK_PATH
+    if parts.path != TELEGRAM_WEBHOOK_PATH:
+        log.warning("the web app receives Telegram updates at %s", TELEGRAM_WEBHOOK_PATH)
+    return given
+
+
+def run_telegram_polling(settings: Settings, args: argparse.Namespace) -> int:
+    adapter = build_telegram(settings, polling=True)
+    config = load_config(settings.config_dir)
+    storage = build_storage(settings, config)
+    dialog = build_dialog(settings, config, Path(args.faq), storage)
+    asyncio.run(poll_telegram(adapter, dialog, drop_pending_updates=args.drop_pending_updates))
+    return 0
+
+
+async def poll_telegram(
+    adapter: TelegramAdapter,
+    dialog: Dialog,
+    stop: asyncio.Event | None = None,
+    *,
+    drop_pending_updates: bool = False,
+) -> None:
+    """Local development without a public URL: same conversion, dialog and replies as serve."""
+
+    async def on_message(message: IncomingMessage) -> None:
+        await answer(dialog, adapter, message)
+
+    try:
+        await adapter.poll(on_message, stop, drop_pending_updates=drop_pending_updates)
+    finally:
+        await dialog.store.close()
 
 
 def run_faq_check(settings: Settings, args: argparse.Namespace) -> int:
@@ -258,6 +339,20 @@ def parser(settings: Settings) -> argparse.ArgumentParser:
     config = commands.add_parser("config", help="check config/").add_subparsers(metavar="ACTION")
     config.add_parser("check", help="validate every config file").set_defaults(run=run_config_check)
 
+    telegram = commands.add_parser("telegram", help="Telegram webhook and polling").add_subparsers(
+        metavar="ACTION", dest="telegram_action", required=True
+    )
+    hook = telegram.add_parser("set-webhook", help="register the webhook URL with Telegram")
+    hook.add_argument("--url", required=True, help=f"public https URL of {TELEGRAM_WEBHOOK_PATH}")
+    hook.add_argument("--drop-pending-updates", action="store_true")
+    hook.set_defaults(run=run_telegram_set_webhook)
+    polling = telegram.add_parser(
+        "polling", help="answer by long polling, for local development (removes the webhook)"
+    )
+    polling.add_argument("--faq", default=faq_default, help="FAQ folder or .jsonl file")
+    polling.add_argument("--drop-pending-updates", action="store_true")
+    polling.set_defaults(run=run_telegram_polling)
+
     faq = commands.add_parser("faq", help="check and measure the FAQ").add_subparsers(
         metavar="ACTION"
     )
@@ -303,6 +398,8 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] = os.envi
         logging.basicConfig(
             level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
+        # httpx logs every request URL at INFO, and Bot API URLs contain the bot token.
+        logging.getLogger("httpx").setLevel(logging.WARNING)
         args = parser(settings).parse_args(argv)
         return args.run(settings, args)
     except FaqError as error:

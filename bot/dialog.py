@@ -127,7 +127,9 @@ class Dialog:
         return turn
 
     def _locale(self, message: IncomingMessage, session: Session) -> str:
-        detected = detect_locale(message.text) if message.kind is MessageKind.TEXT else None
+        # A command's Latin letters say nothing of the user's language ("/start" typed in Taipei).
+        typed = message.kind is MessageKind.TEXT and not message.text.lstrip().startswith("/")
+        detected = detect_locale(message.text) if typed else None
         hint = locale_from_hint(message.locale_hint, self.config.locales)
         for candidate in (session.locale, detected, session.last_locale, hint):
             if candidate in self.config.locales:

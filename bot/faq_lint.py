@@ -21,18 +21,19 @@ from bot.core import Problem
 from bot.faq import Entry, Faq, LocalText
 from bot.matcher import Match
 from bot.replies import SYMPTOM_TAG
-from bot.text import normalize
+from bot.text import comparable
 
-# Similarity (0-100) of two normalised texts from which they count as the same question: the
-# higher of rapidfuzz's ratio (edits) and token_sort_ratio (word order). The closest *different*
-# questions of the shipped FAQ score 83-85 ("How is myasthenia gravis diagnosed?" / "...
-# treated?" 84.8, "肌肉抽筋是什麼原因造成的" / "肌肉跳動通常是什麼原因造成的" 84.0); a typo, a
-# filler word or another word order scores 90-100 ("Why do I get leg cramps at night?" / "Why do
-# I get cramps at night?" 93, "抽筋是漸凍症嗎" / "抽筋會是漸凍症嗎" 93, "肌肉一直跳" / "肌肉一直
-# 跳動" 90). Not lower: at 88 short questions about different things start to match ("Is ALS
-# hereditary?" / "Is SMA hereditary?" 88.2); what really confuses the matcher is left to the
-# self-test. token_set_ratio is not used: it gives 100 whenever one text's words are a subset of
-# the other's, e.g. the alternate "手抖" against every question on tremor.
+# Similarity (0-100) from which two texts count as the same question: the higher of rapidfuzz's
+# ratio (edits) and token_sort_ratio (word order), on texts normalised by `comparable` (Chinese
+# split into characters). The closest *different* questions of the shipped FAQ score 83-85
+# ("How is myasthenia gravis diagnosed?" / "... treated?" 84.8, "肌肉抽筋是什麼原因造成的" /
+# "肌肉跳動通常是什麼原因造成的" 84.0); a typo, a filler word or another word order scores
+# 90-100 ("Why do I get leg cramps at night?" / "Why do I get cramps at night?" 93, "抽筋是漸凍
+# 症嗎" / "抽筋會是漸凍症嗎" 93, "肌肉一直跳" / "肌肉一直跳動" 90). Not lower: at 88 short
+# questions about different things start to match ("Is ALS hereditary?" / "Is SMA hereditary?"
+# 88.2); what really confuses the matcher is left to the self-test. token_set_ratio is not used:
+# it gives 100 whenever one text's words are a subset of the other's, e.g. the alternate "手抖"
+# against every question on tremor.
 NEAR_DUPLICATE = 90
 # Both platforms count UTF-16 code units (an emoji counts 2). Telegram: 4096 per message after
 # entities are parsed, so the bold markup of the title does not count; LINE: 5000 per text.
@@ -88,7 +89,7 @@ def near_duplicates(faq: Faq, threshold: float = NEAR_DUPLICATE) -> list[Problem
 def _near_duplicate_pairs(
     faq: Faq, threshold: float
 ) -> dict[frozenset[str], tuple[float, _Text, _Text]]:
-    queries = [_Text(e, f, t, normal) for e, f, t in _queries(faq) if (normal := normalize(t))]
+    queries = [_Text(e, f, t, normal) for e, f, t in _queries(faq) if (normal := comparable(t))]
     choices = [query for query in queries if query.field == "question"]
     if not choices:
         return {}
@@ -135,9 +136,9 @@ def matcher_self_test(
         if rival is None or (own is not None and own > rival.score):
             continue
         pair = frozenset((entry.id, rival.entry_id))
-        if pair in (known or set()) or (pair, normalize(text)) in reported:
+        if pair in (known or set()) or (pair, comparable(text)) in reported:
             continue  # the same text in two entries: one warning, not one per entry
-        reported.add((pair, normalize(text)))
+        reported.add((pair, comparable(text)))
         if own == rival.score:
             found = f"ties with {rival.entry_id!r} (both {own:.2f}): the bot cannot tell them apart"
         else:

@@ -15,7 +15,7 @@ from typing import Protocol
 
 from rapidfuzz import fuzz
 
-from bot.text import normalize
+from bot.text import comparable
 
 MISS_RETENTION_DAYS = 90
 MISS_LIMIT = 10_000  # most recent misses kept, whatever their age
@@ -147,7 +147,7 @@ def group_misses(misses: Sequence[Miss]) -> list[MissGroup]:
     """Cluster similar questions so admins see what to add first, most frequent first."""
     clusters: list[tuple[str, list[Miss]]] = []  # (normalised representative, members)
     for miss in sorted(misses, key=lambda m: m.at):
-        key = normalize(miss.text)
+        key = comparable(miss.text)
         home = next((members for rep, members in clusters if _similar(rep, key)), None)
         if home is None:
             clusters.append((key, [miss]))

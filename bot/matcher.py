@@ -1,78 +1,270 @@
-"""Text -> ranked FAQ entries with scores in [0, 1] (first version: rapidfuzz over every text)."""
+"""FAQ matcher: BM25 candidates, fused re-rank, calibrated confidence.
+
+Pure: no I/O, no platform types.  Stage 1 (bot.index) finds candidate texts
+by BM25 over words, synonym groups and Chinese character n-grams.  Stage 2
+(bot.model) scores each candidate with a few lexical and rapidfuzz features
+and turns them into one probability per entry.  `decide` maps the ranked
+matches to an answer / did-you-mean / fallback outcome with plain thresholds.
+"""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Literal
 
-from rapidfuzz import fuzz, process
+import numpy as np
+import numpy.typing as npt
 
-from bot.text import normalize
+from bot.context import ContextMap
+from bot.evidence import concept_coverage, concepts, entry_concepts, exact_texts
+from bot.index import InvertedIndex, QueryScores
+from bot.model import (
+    FEATURES,
+    ModelWeights,
+    QueryStats,
+    feature_matrix,
+    null_features,
+    probabilities,
+)
+from bot.shipped_weights import SHIPPED_WEIGHTS
+from bot.synonyms import Analysis, Analyzer, AnalyzerOptions, Synonyms
+from bot.text import has_cjk, normalise
+from bot.typo import TypoFixer
+
+Outcome = Literal["answer", "suggest", "fallback"]
+EXACT_CONFIDENCE = 0.99  # a query that is word for word one entry's question or alternate
+Floats = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True, slots=True)
 class MatchDoc:
     entry_id: str
-    texts: tuple[str, ...]
-    topic: str = ""
-    related: tuple[str, ...] = ()
+    texts: tuple[str, ...]  # the entry's question in every locale + all its alternates
+    topic: str = ""  # topic key (file) - used for follow-up context
+    related: tuple[str, ...] = ()  # ids of related entries - used for follow-up context
 
 
 @dataclass(frozen=True, slots=True)
 class Match:
     entry_id: str
-    score: float
+    score: float  # calibrated confidence in [0, 1]
 
 
 @dataclass(frozen=True, slots=True)
 class Thresholds:
-    answer: float = 0.75
-    suggest: float = 0.45
-    margin: float = 0.05
+    """Decision thresholds on calibrated scores (read from config as floats).
+
+    answer:  minimum score of the best match for a direct answer.
+    margin:  minimum lead of the best match over the second for a direct answer.
+    suggest: minimum score of the best match for a did-you-mean list.
+    suggest_floor: matches below this are never offered as suggestions.
+    """
+
+    answer: float = 0.85
+    margin: float = 0.2
+    suggest: float = 0.2
+    suggest_floor: float = 0.05
 
 
 @dataclass(frozen=True, slots=True)
 class Decision:
-    outcome: str  # "answer" | "suggest" | "fallback"
-    matches: tuple[Match, ...]
+    outcome: Outcome
+    matches: tuple[Match, ...] = ()  # 1 for "answer", up to 3 for "suggest"
 
 
-class Synonyms:
-    def __init__(self, groups: Sequence[Sequence[str]] = ()) -> None:
-        self.groups = tuple(tuple(group) for group in groups)
+def decide(matches: Sequence[Match], thresholds: Thresholds, max_suggestions: int = 3) -> Decision:
+    """Answer when confident and clearly ahead, suggest when plausible, else fall back."""
+    if not matches:
+        return Decision("fallback")
+    best = matches[0]
+    runner_up = matches[1].score if len(matches) > 1 else 0.0
+    if best.score >= thresholds.answer and best.score - runner_up >= thresholds.margin:
+        return Decision("answer", (best,))
+    if best.score >= thresholds.suggest:
+        picks = [m for m in matches[:max_suggestions] if m.score >= thresholds.suggest_floor]
+        return Decision("suggest", tuple(picks))
+    return Decision("fallback")
 
-    @classmethod
-    def from_groups(cls, groups: Sequence[Sequence[str]]) -> Synonyms:
-        return cls(groups)
+
+@dataclass(frozen=True, slots=True)
+class MatcherOptions:
+    """Tuning knobs; the defaults are the shipped configuration.
+
+    The switches exist for the ablation study in bench/matcher.py.
+    """
+
+    analyzer: AnalyzerOptions = field(default_factory=AnalyzerOptions)
+    typo_correction: bool = True
+    fuzzy: bool = True
+    calibrated: bool = True
+    concept_coverage: bool = True  # scale confidence by the query concepts an entry mentions
+    weights: ModelWeights = SHIPPED_WEIGHTS
+    candidates: int = 40  # texts re-ranked per query
+    context_candidates: int = 10  # extra texts taken from the follow-up context
+    context_boost: float = (
+        0.3  # rank bonus (BM25-relative units) for the previous entry's neighbours
+    )
+    short_query_units: int = 3  # at most this many words/characters: a follow-up
+    cjk_unigram_weight: float = 2.0  # query weight of single Chinese characters (see NOTES)
+    k1: float = 1.2
+    b: float = 0.75
+
+
+@dataclass(frozen=True, slots=True)
+class Candidates:
+    """Stage-1 output for one query: candidate texts and their features."""
+
+    texts: npt.NDArray[np.int64]
+    entries: npt.NDArray[np.int64]
+    features: npt.NDArray[np.float64]
+    context: npt.NDArray[np.float64]  # context level per candidate (0, 0.5 or 1)
+    stats: QueryStats
+    chinese: bool
 
 
 class Matcher:
-    def __init__(self, docs: Sequence[MatchDoc], synonyms: Synonyms | None = None) -> None:
-        self._owners: list[str] = []
-        self._texts: list[str] = []
-        self._docs = {doc.entry_id: doc for doc in docs}
-        for doc in docs:
-            for text in doc.texts:
-                self._owners.append(doc.entry_id)
-                self._texts.append(normalize(text))
+    def __init__(
+        self,
+        docs: Sequence[MatchDoc],
+        synonyms: Synonyms | None = None,
+        *,
+        options: MatcherOptions | None = None,
+    ) -> None:
+        self.options = options or MatcherOptions()
+        self._docs = tuple(docs)
+        self._analyzer = Analyzer(synonyms, self.options.analyzer)
+        owners = [i for i, d in enumerate(self._docs) for _ in d.texts]
+        analyses = [self._analyzer.analyse(t) for d in self._docs for t in d.texts]
+        self._text_entry = np.asarray(owners, dtype=np.int64)
+        self._entry_concepts = entry_concepts(len(self._docs), owners, [a.terms for a in analyses])
+        self._exact = exact_texts(self._docs)
+        self._fuzzy = [a.fuzzy for a in analyses]
+        self._index = InvertedIndex([a.terms for a in analyses], self.options.k1, self.options.b)
+        self._context = ContextMap(self._docs)
+        self._typo: TypoFixer | None = None
+        if self.options.typo_correction:
+            words = [w for a in analyses for w in a.words]
+            self._typo = TypoFixer([*words, *self._analyzer.phrase_words])
+
+    def __len__(self) -> int:
+        return len(self._docs)
+
+    def index_nbytes(self) -> int:
+        """Size of the numpy arrays behind the index (for the benchmark)."""
+        return self._index.nbytes() + self._text_entry.nbytes
 
     def search(self, query: str, *, context: str | None = None, limit: int = 5) -> list[Match]:
-        wanted = normalize(query)
-        if not wanted:
+        """Best entries for the query, most confident first (may be empty)."""
+        analysis = self.analyse(query)
+        cands = self._candidates(analysis, context)
+        if cands is None:
             return []
-        best: dict[str, float] = {}
-        hits = process.extract(wanted, self._texts, scorer=fuzz.token_sort_ratio, limit=limit * 8)
-        for _, score, index in hits:
-            owner = self._owners[index]
-            best[owner] = max(best.get(owner, 0.0), score / 100)
-        ranked = sorted(best.items(), key=lambda item: -item[1])[:limit]
-        return [Match(entry_id, round(score, 4)) for entry_id, score in ranked]
+        entries, rank, scores = self._entry_scores(cands)
+        if self.options.concept_coverage:
+            scores = scores * concept_coverage(
+                concepts(analysis.terms), entries, self._entry_concepts, self._index.term_idf
+            )
+        exact = self._exact.get(normalise(query))
+        if exact is not None and exact in entries:
+            # Word for word one entry's question or alternate: the admins wrote exactly
+            # this for that entry, even if its content words also fit its neighbours.
+            hit = int(np.flatnonzero(entries == exact)[0])
+            rank[hit] = rank.max() + 1.0
+            scores[hit] = max(scores[hit], EXACT_CONFIDENCE)
+        order = np.argsort(-rank, kind="stable")[:limit]
+        return [Match(self._docs[entries[i]].entry_id, float(scores[i])) for i in order]
+
+    def analyse(self, query: str) -> Analysis:
+        return self._analyzer.analyse(query, fix=self._typo)
+
+    def candidates(self, query: str, *, context: str | None = None) -> Candidates | None:
+        """Stage 1 plus features; exposed for fitting the model (bench/)."""
+        return self._candidates(self.analyse(query), context)
+
+    def _candidates(self, analysis: Analysis, context: str | None) -> Candidates | None:
+        if not analysis.terms:
+            return None
+        bag = self._bag(analysis)
+        scores = self._index.score(bag)
+        levels = self._context.levels(context)
+        texts = self._pick_texts(scores, levels, short=self._is_short(analysis))
+        if texts.size == 0:
+            return None
+        stats = self._stats(bag)
+        feats = feature_matrix(
+            scores.bm25[texts],
+            scores.matched_idf[texts],
+            self._index.text_idf[texts],
+            stats,
+            analysis.fuzzy,
+            [self._fuzzy[t] for t in texts],
+            fuzzy=self.options.fuzzy,
+        )
+        entries = self._text_entry[texts]
+        ctx = levels[entries] if levels is not None else np.zeros(len(texts))
+        return Candidates(texts, entries, feats, ctx, stats, has_cjk(analysis.fuzzy))
+
+    def _bag(self, analysis: Analysis) -> dict[str, float]:
+        """Query term weights: counts, with single CJK characters re-weighted."""
+        bag: dict[str, float] = dict(Counter(analysis.terms))
+        if self.options.cjk_unigram_weight != 1.0:
+            for term in bag:
+                if len(term) == 1 and has_cjk(term):
+                    bag[term] *= self.options.cjk_unigram_weight
+        return bag
+
+    def _stats(self, bag: dict[str, float]) -> QueryStats:
+        idf = [(self._index.term_idf(t), t in self._index.vocab) for t in bag]
+        return QueryStats(sum(v for v, _ in idf), sum(v for v, known in idf if not known))
+
+    def _is_short(self, analysis: Analysis) -> bool:
+        units = sum(len(p) if has_cjk(p) else 1 for p in analysis.fuzzy.split())
+        return units <= self.options.short_query_units
+
+    def _pick_texts(
+        self, scores: QueryScores, levels: npt.NDArray[np.float64] | None, short: bool
+    ) -> npt.NDArray[np.int64]:
+        bm25 = scores.bm25
+        if levels is None:
+            return _top(bm25, self.options.candidates)
+        in_ctx = levels[self._text_entry] > 0
+        local = _top(np.where(in_ctx, bm25, 0.0), self.options.context_candidates)
+        # A short follow-up ("does it hurt?") is only resolved inside the
+        # context; a longer query still competes with the whole FAQ.
+        if short and local.size:
+            return local
+        merged = np.union1d(_top(bm25, self.options.candidates), local)
+        return merged[np.argsort(-bm25[merged], kind="stable")]
+
+    def _entry_scores(self, c: Candidates) -> tuple[npt.NDArray[np.int64], Floats, Floats]:
+        """(entries, rank score, confidence) per candidate entry."""
+        w = self.options.weights.zh if c.chinese else self.options.weights.en
+        rank = c.features @ w.rank_array() + self.options.context_boost * c.context
+        entries, best = _max_per_entry(c.entries, rank)
+        if not self.options.calibrated:
+            # Ablation only: the kind of ad-hoc confidence a plain matcher reports.
+            qcov = np.clip(c.features[:, FEATURES.index("qcov")], 0.0, 1.0)
+            return entries, best, _max_per_entry(c.entries, qcov)[1]
+        null_logit = float(null_features(c.features, rank, c.stats) @ w.null_array())
+        return entries, best, probabilities(w.scale * best, null_logit)
 
 
-def decide(matches: Sequence[Match], thresholds: Thresholds) -> Decision:
-    if not matches or matches[0].score < thresholds.suggest:
-        return Decision("fallback", tuple(matches))
-    runner_up = matches[1].score if len(matches) > 1 else 0.0
-    if matches[0].score >= thresholds.answer and matches[0].score - runner_up >= thresholds.margin:
-        return Decision("answer", tuple(matches))
-    return Decision("suggest", tuple(matches))
+def _max_per_entry(
+    entries: npt.NDArray[np.int64], values: Floats
+) -> tuple[npt.NDArray[np.int64], Floats]:
+    """An entry is as good as its best-matching text (question or alternate)."""
+    uniq, inverse = np.unique(entries, return_inverse=True)
+    best = np.full(len(uniq), -np.inf)
+    np.maximum.at(best, inverse, values)
+    return uniq, best
+
+
+def _top(values: npt.NDArray[np.float64], k: int) -> npt.NDArray[np.int64]:
+    """Indices of the k largest positive values, largest first."""
+    positive = np.flatnonzero(values > 0)
+    if positive.size > k:
+        part = np.argpartition(-values[positive], k - 1)[:k]
+        positive = positive[part]
+    return positive[np.argsort(-values[positive], kind="stable")]

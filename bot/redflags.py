@@ -169,6 +169,8 @@ class RedFlagDetector:
         """Map a misspelt word onto a phrase word: same first letter, one edit (two if long)."""
         if len(stem) < 4 or stem in self._vocabulary:
             return stem
+        if len(stem) == 4:  # swapped letters only ("wnat"): one edit would make "room" "roof"
+            return next((w for w in self._vocabulary if sorted(w) == sorted(stem)), stem)
         allowed = 2 if len(stem) >= 8 else 1
         for word in self._vocabulary:
             close_length = abs(len(word) - len(stem)) <= allowed

@@ -73,13 +73,13 @@ class Router:
     def _ask(self, text: str, session: Session, locale: str) -> Turn:
         limit = max(5, self.config.suggestion_count)
         matches = self.knowledge.matcher.search(text, context=session.last_entry_id, limit=limit)
-        decision = decide(matches, self.config.thresholds)
+        decision = decide(matches, self.config.thresholds, self.config.suggestion_count)
         faq = self.knowledge.faq
-        if decision.outcome == "answer" and faq.get(matches[0].entry_id):
-            return self._open(matches[0].entry_id, locale)
-        if decision.outcome == "suggest":
-            top = matches[: self.config.suggestion_count]
-            reply = self.replies.suggest([e for m in top if (e := faq.get(m.entry_id))], locale)
+        picked = [entry for match in decision.matches if (entry := faq.get(match.entry_id))]
+        if decision.outcome == "answer" and picked:
+            return self._open(picked[0].id, locale)
+        if decision.outcome == "suggest" and picked:
+            reply = self.replies.suggest(picked, locale)
             changes = {"choices": _actions(reply.suggestions), "last_question": redact(text)}
             return Turn(reply, changes)
         return Turn(

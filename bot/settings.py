@@ -10,6 +10,9 @@ from bot.core import ConfigError
 
 # Used only when USER_HASH_KEY is unset, i.e. local chat; `serve` refuses to run with it.
 LOCAL_HASH_KEY = "local-development-only"
+# Module constants, not `cls.<field>`: with slots=True that is the slot descriptor, not the default.
+TELEGRAM_API = "https://api.telegram.org/bot"
+LINE_API = "https://api.line.me"
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,10 +23,10 @@ class Settings:
     user_hash_key: str = LOCAL_HASH_KEY
     telegram_token: str | None = None
     telegram_webhook_secret: str | None = None
-    telegram_api_base_url: str = "https://api.telegram.org/bot"
+    telegram_api_base_url: str = TELEGRAM_API
     line_channel_secret: str | None = None
     line_channel_access_token: str | None = None
-    line_api_base_url: str = "https://api.line.me"
+    line_api_base_url: str = LINE_API
     line_push_fallback: bool = True
     port: int = 8000
     log_level: str = "INFO"
@@ -45,10 +48,10 @@ class Settings:
             user_hash_key=get("USER_HASH_KEY") or LOCAL_HASH_KEY,
             telegram_token=get("TELEGRAM_BOT_TOKEN"),
             telegram_webhook_secret=get("TELEGRAM_WEBHOOK_SECRET"),
-            telegram_api_base_url=get("TELEGRAM_API_BASE_URL") or cls.telegram_api_base_url,
+            telegram_api_base_url=get("TELEGRAM_API_BASE_URL") or TELEGRAM_API,
             line_channel_secret=get("LINE_CHANNEL_SECRET"),
             line_channel_access_token=get("LINE_CHANNEL_ACCESS_TOKEN"),
-            line_api_base_url=get("LINE_API_BASE_URL") or cls.line_api_base_url,
+            line_api_base_url=get("LINE_API_BASE_URL") or LINE_API,
             line_push_fallback=_flag(get("LINE_PUSH_FALLBACK"), default=True),
             port=port,
             log_level=(get("LOG_LEVEL") or "INFO").upper(),

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from rapidfuzz import fuzz, process
 
 from bot.config import SmalltalkIntent
-from bot.text import normalize
+from bot.text import comparable
 
 # Longer messages carry a question even when they open with "hi" or "thanks".
 MAX_LENGTH = 40
@@ -20,11 +20,11 @@ class SmalltalkDetector:
         self._owners: list[SmalltalkIntent] = []
         for intent in intents:
             for phrase in intent.phrases:
-                self._phrases.append(normalize(phrase))
+                self._phrases.append(comparable(phrase))
                 self._owners.append(intent)
 
     def detect(self, text: str) -> SmalltalkIntent | None:
-        wanted = normalize(text)
+        wanted = comparable(text)
         if not wanted or len(wanted) > MAX_LENGTH or not self._phrases:
             return None
         best = process.extractOne(

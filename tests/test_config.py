@@ -52,6 +52,8 @@ def test_settings_from_env():
     assert settings.redis_url == "redis://x:6379/0"
     assert settings.line_push_fallback is False
     assert not settings.telegram_enabled
+    assert settings.telegram_api_base_url == "https://api.telegram.org/bot"
+    assert settings.line_api_base_url == "https://api.line.me"
 
 
 def test_serving_needs_a_platform_and_a_hash_key():

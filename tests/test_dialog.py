@@ -107,6 +107,13 @@ async def test_locale_hint_is_used_when_the_text_says_nothing(dialog: Dialog):
     assert (await dialog.handle(message)).locale == "zh-TW"
 
 
+async def test_a_command_does_not_decide_the_language(dialog: Dialog):
+    # "/start" is Latin letters whatever the user's language; the platform's hint is better.
+    message = IncomingMessage("telegram", "u9", "/start emg-what", locale_hint="zh-hant")
+    reply = await dialog.handle(message)
+    assert (reply.locale, reply.title) == ("zh-TW", "什麼是肌電圖檢查？")
+
+
 async def test_non_text_messages_ask_for_text(dialog: Dialog):
     reply = await dialog.handle(IncomingMessage("line", "u1", kind=MessageKind.UNSUPPORTED))
     assert reply.kind is ReplyKind.UNSUPPORTED
@@ -210,3 +217,18 @@ async def test_two_messages_at_once_both_land_in_a_redis_session(config, redis_c
     assert session.locale == "zh-TW"
     assert session.last_entry_id == "emg-what"
     assert session.welcomed
+
+
+async def test_a_follow_up_is_resolved_in_the_context_of_the_last_answer(config, store, journal):
+    from tests.conftest import ROOT
+
+    shipped = make_dialog(config, store, journal, ROOT / "faq")
+    first = await shipped.handle(text("If I only have muscle twitching, could it be ALS?"))
+    assert first.entry_id == "als-twitching-alone"
+    assert (await shipped.handle(text("will it get worse?"))).entry_id == "als-twitching-worse"
+    await shipped.handle(text("只有肌肉跳動，會是漸凍症嗎？", user="u2"))
+    assert (
+        await shipped.handle(text("會越來越嚴重嗎", user="u2"))
+    ).entry_id == "als-twitching-worse"
+    cold = await shipped.handle(text("will it get worse?", user="u3"))
+    assert cold.kind is not ReplyKind.ANSWER, "without context the same words are too vague"

@@ -99,3 +99,25 @@ def test_chat_keeps_answering_while_redis_is_down_and_recovers():
     log = process.stderr.read() if process.stderr else ""
     assert log.count("Redis unavailable") == 1, log
     assert "Redis is back" in log
+
+
+async def test_a_follow_up_in_a_new_process_uses_the_context_kept_in_redis(
+    redis_server, redis_client
+):
+    def ask(line: str) -> dict:
+        result = run(
+            "chat",
+            "--json",
+            "--user",
+            "carol",
+            stdin=line + "\n",
+            env={"REDIS_URL": redis_server.url},
+        )
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout)
+
+    assert (
+        ask("If I only have muscle twitching, could it be ALS?")["entry_id"]
+        == "als-twitching-alone"
+    )
+    assert ask("will it get worse?")["entry_id"] == "als-twitching-worse"

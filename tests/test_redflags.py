@@ -56,7 +56,9 @@ def test_suicide_risk_is_a_crisis_even_when_it_sounds_mild(detector):
     assert flag is not None and flag.kind == "crisis"
 
 
-@pytest.mark.parametrize("name", ["redflags.jsonl", "redflags_holdout.jsonl"])
+@pytest.mark.parametrize(
+    "name", ["redflags.jsonl", "redflags_holdout.jsonl", "redflags_holdout2.jsonl"]
+)
 def test_labelled_sets_meet_the_targets(detector, name):
     rows = [json.loads(line) for line in (DATA / name).read_text().splitlines() if line.strip()]
     flagged = [(detector.check(row["text"]) is not None, row["emergency"]) for row in rows]
