@@ -7,6 +7,7 @@ every language, exactly as in a topic file. Each line repeats its topic's key an
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -80,7 +81,9 @@ def read_jsonl(text: str, source: Path, locales: tuple[str, ...]) -> Read:
     return records, list(titles.values()), problems
 
 
-def _entry_data(row: dict[str, Any], line: int, report: Any) -> dict[str, Any]:
+def _entry_data(
+    row: dict[str, Any], line: int, report: Callable[[int, str, str], None]
+) -> dict[str, Any]:
     # null stands for "not given", as a missing key in a topic file.
     data = {key: value for key, value in row.items() if key in ENTRY_FIELDS and value is not None}
     for key in ("reviewed_on", "review_due"):

@@ -45,7 +45,10 @@ def export_faq(faq: Faq, path: Path, *, force: bool = False) -> None:
         raise FaqError([Problem(str(path), 0, "", "already exists (use --force to replace it)")])
     # CSV gets a byte order mark: without it Excel shows UTF-8 Chinese as mojibake.
     encoding = "utf-8-sig" if path.suffix.lower() == ".csv" else "utf-8"
-    path.write_bytes(write(faq).encode(encoding))
+    try:
+        path.write_bytes(write(faq).encode(encoding))
+    except OSError as error:
+        raise FaqError([Problem(str(path), 0, "", f"cannot write ({error.strerror})")]) from None
 
 
 def import_faq(path: Path, *, locales: tuple[str, ...]) -> Imported:

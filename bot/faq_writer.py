@@ -119,12 +119,16 @@ def write_topics(
         for topic in topics
     }
     _refuse_clashes(folder, files.keys(), force=force)
-    folder.mkdir(parents=True, exist_ok=True)
-    for path, text in files.items():
-        # Through a temporary file, so an interrupted import never leaves half a topic file.
-        partial = path.with_name(f".{path.name}.partial")
-        partial.write_text(text, encoding="utf-8")
-        os.replace(partial, path)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for path, text in files.items():
+            # Through a temporary file, so an interrupted import never leaves half a topic file.
+            partial = path.with_name(f".{path.name}.partial")
+            partial.write_text(text, encoding="utf-8")
+            os.replace(partial, path)
+    except OSError as error:
+        where = error.filename or folder
+        raise FaqError([Problem(str(where), 0, "", f"cannot write ({error.strerror})")]) from None
     return list(files)
 
 

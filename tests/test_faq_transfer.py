@@ -70,6 +70,21 @@ def test_export_refuses_to_replace_a_file_unless_forced(tmp_path: Path):
     assert target.read_text(encoding="utf-8-sig").startswith("id,")
 
 
+def test_a_file_that_cannot_be_written_is_an_error_not_a_crash(tmp_path: Path):
+    with pytest.raises(FaqError, match=r"no-such-folder/faq\.csv: error: cannot write"):
+        export_faq(load_faq(ALL_FIELDS), tmp_path / "no-such-folder" / "faq.csv")
+    (tmp_path / "taken").write_text("")
+    imported = import_faq(_exported(tmp_path), locales=LOCALES)
+    with pytest.raises(FaqError, match="cannot write"):
+        write_topics(tmp_path / "taken" / "faq", imported.topics, imported.entries, source="x")
+
+
+def _exported(tmp_path: Path) -> Path:
+    path = tmp_path / "faq.jsonl"
+    export_faq(load_faq(ALL_FIELDS), path)
+    return path
+
+
 def test_unknown_format_is_refused(tmp_path: Path):
     with pytest.raises(FaqError, match=r"use a file ending in \.csv or \.jsonl"):
         export_faq(load_faq(ALL_FIELDS), tmp_path / "faq.xlsx")
