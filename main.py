@@ -5,7 +5,9 @@ python main.py chat [--faq PATH] [--json] [--user ID]
 python main.py serve [--host H] [--port P]
 python main.py telegram set-webhook --url https://HOST/telegram/webhook [--drop-pending-updates]
 python main.py telegram polling [--faq PATH] [--drop-pending-updates]
-python main.py faq check [DIR]
+python main.py faq check [DIR] [--no-selftest]
+python main.py faq export DIR --to FILE [--force]          FILE: .csv or .jsonl
+python main.py faq import FILE --out DIR [--force] [--no-selftest]
 python main.py faq eval --faq PATH --queries FILE [--json]
 """
 
@@ -27,11 +29,14 @@ from bot.adapters.console import ConsoleChat
 from bot.adapters.telegram import TelegramAdapter, build_application
 from bot.admin import Admin
 from bot.config import BotConfig, load_config
-from bot.core import BotError, ConfigError, FaqError, IncomingMessage
+from bot.core import BotError, ConfigError, FaqError, IncomingMessage, Problem
 from bot.courier import Courier
 from bot.dialog import Dialog
 from bot.evaluate import evaluate, format_report, read_queries
 from bot.faq import check_faq, load_faq
+from bot.faq_lint import lint_faq
+from bot.faq_transfer import export_faq, import_faq
+from bot.faq_writer import write_topics
 from bot.journal import Journal, MemoryJournal, group_misses
 from bot.knowledge import Knowledge
 from bot.reports import misses_json, misses_text, parse_since, stats_json, stats_text
@@ -228,7 +233,16 @@ async def poll_telegram(
 
 def run_faq_check(settings: Settings, args: argparse.Namespace) -> int:
     config = load_config(settings.config_dir)
-    faq, problems = check_faq(Path(args.dir), locales=config.locales)
+    return print_check(Path(args.dir), config, selftest=args.selftest)
+
+
+def print_check(path: Path, config: BotConfig, *, selftest: bool = True) -> int:
+    """Every problem with its file and line, then a summary; 1 when there are errors."""
+    faq, problems = check_faq(path, locales=config.locales)
+    if faq is not None:  # lint only a FAQ without errors: it is what the bot would serve
+        matcher = Knowledge.build(faq, config.synonyms).matcher if selftest else None
+        footer = config.messages.get("not_a_diagnosis")
+        problems += lint_faq(faq, locales=config.locales, footer=footer, matcher=matcher)
     for problem in problems:
         print(problem)
     errors = sum(problem.severity == "error" for problem in problems)
@@ -236,6 +250,33 @@ def run_faq_check(settings: Settings, args: argparse.Namespace) -> int:
     summary = f"{len(faq)} entries in {len(faq.topics)} topics" if faq else "FAQ not loaded"
     print(f"{summary}: {errors} error(s), {warnings} warning(s)")
     return 1 if errors else 0
+
+
+def run_faq_export(settings: Settings, args: argparse.Namespace) -> int:
+    config = load_config(settings.config_dir)
+    folder = Path(args.dir)
+    if not folder.is_dir():
+        raise FaqError([Problem(str(folder), 0, "", "not a folder of topic files")])
+    faq = load_faq(folder, locales=config.locales)  # a FAQ with errors is not exported
+    export_faq(faq, Path(args.to), force=args.force)
+    print(f"Wrote {len(faq.all_entries)} entries in {len(faq.topics)} topics to {args.to}")
+    return 0
+
+
+def run_faq_import(settings: Settings, args: argparse.Namespace) -> int:
+    config = load_config(settings.config_dir)
+    source, folder = Path(args.file), Path(args.out)
+    imported = import_faq(source, locales=config.locales)
+    for problem in imported.errors:
+        print(problem)
+    if imported.errors:
+        print(f"{source}: {len(imported.errors)} error(s); nothing written")
+        return 1
+    written = write_topics(
+        folder, imported.topics, imported.entries, source=source.name, force=args.force
+    )
+    print(f"Wrote {len(imported.entries)} entries in {len(written)} topic files to {folder}")
+    return print_check(folder, config, selftest=args.selftest)
 
 
 def run_faq_eval(settings: Settings, args: argparse.Namespace) -> int:
@@ -349,6 +390,23 @@ def parser(settings: Settings) -> argparse.ArgumentParser:
     check = faq.add_parser("check", help="validate the FAQ files")
     check.add_argument("dir", nargs="?", default=faq_default)
     check.set_defaults(run=run_faq_check)
+    export = faq.add_parser("export", help="write the FAQ as a spreadsheet (.csv) or .jsonl")
+    export.add_argument("dir", help="the FAQ folder")
+    export.add_argument("--to", required=True, help="the file to write: .csv or .jsonl")
+    export.add_argument("--force", action="store_true", help="replace the file if it exists")
+    export.set_defaults(run=run_faq_export)
+    load = faq.add_parser("import", help="topic files from a .csv or .jsonl file, then check")
+    load.add_argument("file", help="the .csv or .jsonl file to read")
+    load.add_argument("--out", required=True, help="the folder to write the topic files to")
+    load.add_argument("--force", action="store_true", help="replace topic files that exist")
+    load.set_defaults(run=run_faq_import)
+    for command in (check, load):
+        command.add_argument(
+            "--no-selftest",
+            dest="selftest",
+            action="store_false",
+            help="skip asking the matcher every question and alternate (for very large FAQs)",
+        )
     evaluation = faq.add_parser("eval", help="measure matching on labelled queries")
     evaluation.add_argument("--faq", default=faq_default, help="FAQ folder or .jsonl file")
     evaluation.add_argument("--queries", required=True, help="JSON Lines of {query, expected_id}")

@@ -49,6 +49,12 @@ class LocalText:
     def texts(self) -> tuple[str, ...]:
         return tuple(text for _, text in self.values)
 
+    def as_data(self) -> str | dict[str, str]:
+        """As written in a topic file: a plain string, or a mapping of locale to text."""
+        if self.locales == ("*",):
+            return self.values[0][1]
+        return dict(self.values)
+
 
 @dataclass(frozen=True, slots=True)
 class EntryLink:
@@ -90,7 +96,9 @@ class Faq:
     """Enabled entries by id, topics in file order, and a version naming the exact content."""
 
     def __init__(self, entries: Iterable[Entry], topics: Iterable[Topic], version: str) -> None:
-        self.entries = tuple(entry for entry in entries if entry.enabled)
+        # Disabled entries are kept apart so that `faq export` can carry them over.
+        self.all_entries = tuple(entries)
+        self.entries = tuple(entry for entry in self.all_entries if entry.enabled)
         self._by_id = {entry.id: entry for entry in self.entries}
         self.topics = tuple(topics)
         self.version = version

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from bot.core import Problem
 from bot.faq import Entry, EntryLink, LocalText, Topic
+from bot.yamlsource import Path as YamlPath
 from bot.yamlsource import YamlDoc, YamlSyntaxError, load_yaml
 
 ENTRY_FIELDS = {
@@ -237,11 +238,32 @@ def check_files(
         entries += file_entries
         if topic:
             topics.append(topic)
-    problems += _cross_checks(entries)
+    problems += cross_checks(entries)
     return entries, topics, problems
 
 
-def _cross_checks(entries: list[Entry]) -> list[Problem]:
+def check_record(
+    source: Path,
+    data: dict[str, Any],
+    lines: dict[YamlPath, int],
+    topic: str,
+    *,
+    locales: tuple[str, ...],
+    today: dt.date,
+) -> tuple[Entry | None, list[Problem]]:
+    """One entry given as plain data (an imported row); `lines` maps its fields to source lines."""
+    checker = _FileChecker(source, YamlDoc(data, lines), locales, today)
+    return checker.entry((), data, topic), checker.problems
+
+
+def check_title(
+    source: Path, value: Any, line: int, *, locales: tuple[str, ...]
+) -> tuple[LocalText | None, list[Problem]]:
+    checker = _FileChecker(source, YamlDoc(value, {(): line}), locales, dt.date.min)
+    return checker.local_text(("topic_title",), value), checker.problems
+
+
+def cross_checks(entries: list[Entry]) -> list[Problem]:
     problems: list[Problem] = []
 
     def report(entry: Entry, field: str, message: str) -> None:

@@ -117,3 +117,61 @@ def test_faq_eval_reads_a_jsonl_corpus(tmp_path: Path):
     queries.write_text('{"query": "night leg cramps why", "expected_id": "a"}\n')
     result = run("faq", "eval", "--faq", str(corpus), "--queries", str(queries), "--json")
     assert json.loads(result.stdout.splitlines()[-1])["top1"] == 1.0
+
+
+def test_faq_export_then_import_round_trips_the_shipped_faq(tmp_path: Path):
+    sheet = tmp_path / "faq.csv"
+    exported = run("faq", "export", "faq", "--to", str(sheet))
+    assert exported.returncode == 0, exported.stderr
+    assert f"Wrote 51 entries in 11 topics to {sheet}" in exported.stdout
+    folder = tmp_path / "faq"
+    # Without the self-test: its findings depend on the matcher, not on the import.
+    imported = run("faq", "import", str(sheet), "--out", str(folder), "--no-selftest")
+    assert imported.returncode == 0, imported.stdout + imported.stderr
+    assert f"Wrote 51 entries in 11 topic files to {folder}" in imported.stdout
+    assert "51 entries in 11 topics: 0 error(s), 0 warning(s)" in imported.stdout
+    again = run("faq", "import", str(sheet), "--out", str(folder))
+    assert again.returncode == 1
+    assert f"{folder / 'als.yaml'}: error: already exists (use --force" in again.stderr
+    assert run("faq", "import", str(sheet), "--out", str(folder), "--force").returncode == 0
+
+
+def test_faq_import_with_errors_names_the_row_and_writes_nothing(tmp_path: Path):
+    sheet = tmp_path / "faq.csv"
+    sheet.write_text("id,language,topic,topic_title,question,answer\na,en,t,T,Why?,\n")
+    result = run("faq", "import", str(sheet), "--out", str(tmp_path / "out"))
+    assert result.returncode == 1
+    assert f"{sheet}:2: error: missing required field 'answer'" in result.stdout
+    assert f"{sheet}: 1 error(s); nothing written" in result.stdout
+    assert not (tmp_path / "out").exists()
+
+
+def test_faq_export_refuses_a_faq_with_errors(tmp_path: Path):
+    result = run("faq", "export", str(DATA / "faq_broken"), "--to", str(tmp_path / "faq.csv"))
+    assert result.returncode == 1
+    assert "unknown_field.yaml:5: error:" in result.stderr
+    assert not (tmp_path / "faq.csv").exists()
+
+
+def test_faq_check_lints_a_valid_faq_with_warnings_only():
+    lint = DATA / "faq_lint"
+    result = run("faq", "check", str(lint))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (
+        f"{lint}/cramps.yaml:16: warning: question: near-duplicate of 'cramps-night'"
+        in result.stdout
+    )
+    assert "matcher self-test: 'numb hands at night'" in result.stdout
+    assert f"{lint}/hands.yaml:25: warning: question: no zh-TW text" in result.stdout
+    assert f"{lint}/long.yaml:10: warning: answer.en: 4397 characters" in result.stdout
+    assert "6 entries in 3 topics: 0 error(s), 4 warning(s)" in result.stdout
+    quick = run("faq", "check", str(lint), "--no-selftest")
+    assert "self-test" not in quick.stdout
+    assert "0 error(s), 3 warning(s)" in quick.stdout
+
+
+def test_faq_check_does_not_lint_a_faq_with_errors():
+    result = run("faq", "check", str(DATA / "faq_broken"))
+    assert result.returncode == 1
+    assert "warning: question: near-duplicate" not in result.stdout
+    assert "matcher self-test" not in result.stdout
