@@ -15,64 +15,31 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import logging
 import os
 import sys
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from bot import admin_cli
 from bot.adapters.console import ConsoleChat
 from bot.adapters.telegram import TelegramAdapter, build_application
 from bot.admin import Admin
 from bot.config import BotConfig, load_config
-from bot.core import BotError, ConfigError, FaqError, IncomingMessage, Problem
+from bot.core import BotError, ConfigError, FaqError, IncomingMessage
 from bot.courier import Courier
 from bot.dialog import Dialog
-from bot.evaluate import evaluate, format_report, read_queries
-from bot.faq import check_faq, load_faq
-from bot.faq_lint import lint_faq
-from bot.faq_transfer import export_faq, import_faq
-from bot.faq_writer import write_topics
-from bot.journal import Journal, MemoryJournal, group_misses
+from bot.faq import load_faq
 from bot.knowledge import Knowledge
-from bot.reports import misses_json, misses_text, parse_since, stats_json, stats_text
-from bot.resilience import Outage, ResilientJournal, ResilientSessionStore
-from bot.sessions import MemorySessionStore, SessionStore
 from bot.settings import Settings
+from bot.storage import Storage, build_storage
 from bot.web import Webhook, answer, create_app
 
 log = logging.getLogger("bot")
 
 TELEGRAM_WEBHOOK_PATH = "/telegram/webhook"
-
-
-@dataclass(frozen=True, slots=True)
-class Storage:
-    store: SessionStore
-    journal: Journal
-
-    async def close(self) -> None:
-        await self.store.close()  # also closes the Redis client the journal shares
-
-
-def build_storage(settings: Settings, config: BotConfig) -> Storage:
-    """Redis when REDIS_URL is set (shared by workers, survives restarts), else memory."""
-    if not settings.redis_url:
-        return Storage(
-            MemorySessionStore(ttl_seconds=config.session_ttl_seconds),
-            MemoryJournal(miss_retention_days=config.miss_retention_days),
-        )
-    from bot.redis_store import UNAVAILABLE, RedisJournal, RedisSessionStore, connect
-
-    client = connect(settings.redis_url)
-    outage = Outage("Redis", UNAVAILABLE)
-    store = RedisSessionStore(client, ttl_seconds=config.session_ttl_seconds)
-    journal = RedisJournal(client, miss_retention_days=config.miss_retention_days)
-    return Storage(ResilientSessionStore(store, outage), ResilientJournal(journal, outage))
 
 
 def build_dialog(
@@ -231,117 +198,6 @@ async def poll_telegram(
         await dialog.store.close()
 
 
-def run_faq_check(settings: Settings, args: argparse.Namespace) -> int:
-    config = load_config(settings.config_dir)
-    return print_check(Path(args.dir), config, selftest=args.selftest)
-
-
-def print_check(path: Path, config: BotConfig, *, selftest: bool = True) -> int:
-    """Every problem with its file and line, then a summary; 1 when there are errors."""
-    faq, problems = check_faq(path, locales=config.locales)
-    if faq is not None:  # lint only a FAQ without errors: it is what the bot would serve
-        matcher = Knowledge.build(faq, config.synonyms).matcher if selftest else None
-        footer = config.messages.get("not_a_diagnosis")
-        problems += lint_faq(faq, locales=config.locales, footer=footer, matcher=matcher)
-    for problem in problems:
-        print(problem)
-    errors = sum(problem.severity == "error" for problem in problems)
-    warnings = len(problems) - errors
-    summary = f"{len(faq)} entries in {len(faq.topics)} topics" if faq else "FAQ not loaded"
-    print(f"{summary}: {errors} error(s), {warnings} warning(s)")
-    return 1 if errors else 0
-
-
-def run_faq_export(settings: Settings, args: argparse.Namespace) -> int:
-    config = load_config(settings.config_dir)
-    folder = Path(args.dir)
-    if not folder.is_dir():
-        raise FaqError([Problem(str(folder), 0, "", "not a folder of topic files")])
-    faq = load_faq(folder, locales=config.locales)  # a FAQ with errors is not exported
-    export_faq(faq, Path(args.to), force=args.force)
-    print(f"Wrote {len(faq.all_entries)} entries in {len(faq.topics)} topics to {args.to}")
-    return 0
-
-
-def run_faq_import(settings: Settings, args: argparse.Namespace) -> int:
-    config = load_config(settings.config_dir)
-    source, folder = Path(args.file), Path(args.out)
-    imported = import_faq(source, locales=config.locales)
-    for problem in imported.errors:
-        print(problem)
-    if imported.errors:
-        print(f"{source}: {len(imported.errors)} error(s); nothing written")
-        return 1
-    written = write_topics(
-        folder, imported.topics, imported.entries, source=source.name, force=args.force
-    )
-    print(f"Wrote {len(imported.entries)} entries in {len(written)} topic files to {folder}")
-    return print_check(folder, config, selftest=args.selftest)
-
-
-def run_faq_eval(settings: Settings, args: argparse.Namespace) -> int:
-    config = load_config(settings.config_dir)
-    knowledge = Knowledge.build(load_faq(Path(args.faq), locales=config.locales), config.synonyms)
-    report = evaluate(knowledge, read_queries(Path(args.queries)), config.thresholds)
-    print(format_report(report))
-    if args.json:
-        print(json.dumps(report.as_dict()))
-    return 0
-
-
-def run_config_check(settings: Settings, args: argparse.Namespace) -> int:
-    config = load_config(settings.config_dir)  # raises ConfigError naming file and line
-    safety = config.safety
-    assert safety is not None
-    numbers = ", ".join(f"{locale} {number}" for locale, number in safety.emergency_numbers.items())
-    print(f"{settings.config_dir}: OK")
-    print(f"  languages: {', '.join(config.locales)} (default {config.default_locale})")
-    print(f"  thresholds: {config.thresholds}")
-    print(f"  red-flag categories: {', '.join(safety.advice)}; emergency numbers: {numbers}")
-    print(f"  crisis lines: {', '.join(line.url for line in safety.crisis_lines)}")
-    return 0
-
-
-def run_faq_misses(settings: Settings, args: argparse.Namespace) -> int:
-    since = parse_since(args.since, time.time())
-
-    async def read() -> list:
-        storage = _admin_storage(settings)
-        try:
-            return group_misses(await storage.journal.misses(since))
-        finally:
-            await storage.close()
-
-    groups = asyncio.run(read())
-    print(json.dumps(misses_json(groups), ensure_ascii=False) if args.json else misses_text(groups))
-    return 0
-
-
-def run_faq_stats(settings: Settings, args: argparse.Namespace) -> int:
-    async def read() -> tuple:
-        storage = _admin_storage(settings)
-        try:
-            return await storage.journal.usage(args.days), await storage.journal.feedback()
-        finally:
-            await storage.close()
-
-    usage, feedback = asyncio.run(read())
-    if args.json:
-        print(json.dumps(stats_json(usage, feedback), ensure_ascii=False))
-    else:
-        print(stats_text(usage, feedback))
-    return 0
-
-
-def _admin_storage(settings: Settings) -> Storage:
-    if not settings.redis_url:
-        raise ConfigError(
-            "REDIS_URL is not set: without Redis the bot keeps unanswered questions and "
-            "statistics only in the memory of the running process"
-        )
-    return build_storage(settings, load_config(settings.config_dir))
-
-
 def run_default(settings: Settings, args: argparse.Namespace) -> int:
     if settings.telegram_enabled or settings.line_enabled:
         args.host, args.port = "0.0.0.0", None
@@ -368,7 +224,9 @@ def parser(settings: Settings) -> argparse.ArgumentParser:
     serve.set_defaults(run=run_serve)
 
     config = commands.add_parser("config", help="check config/").add_subparsers(metavar="ACTION")
-    config.add_parser("check", help="validate every config file").set_defaults(run=run_config_check)
+    config.add_parser("check", help="validate every config file").set_defaults(
+        run=admin_cli.run_config_check
+    )
 
     telegram = commands.add_parser("telegram", help="Telegram webhook and polling").add_subparsers(
         metavar="ACTION", dest="telegram_action", required=True
@@ -389,17 +247,17 @@ def parser(settings: Settings) -> argparse.ArgumentParser:
     )
     check = faq.add_parser("check", help="validate the FAQ files")
     check.add_argument("dir", nargs="?", default=faq_default)
-    check.set_defaults(run=run_faq_check)
+    check.set_defaults(run=admin_cli.run_faq_check)
     export = faq.add_parser("export", help="write the FAQ as a spreadsheet (.csv) or .jsonl")
     export.add_argument("dir", help="the FAQ folder")
     export.add_argument("--to", required=True, help="the file to write: .csv or .jsonl")
     export.add_argument("--force", action="store_true", help="replace the file if it exists")
-    export.set_defaults(run=run_faq_export)
+    export.set_defaults(run=admin_cli.run_faq_export)
     load = faq.add_parser("import", help="topic files from a .csv or .jsonl file, then check")
     load.add_argument("file", help="the .csv or .jsonl file to read")
     load.add_argument("--out", required=True, help="the folder to write the topic files to")
     load.add_argument("--force", action="store_true", help="replace topic files that exist")
-    load.set_defaults(run=run_faq_import)
+    load.set_defaults(run=admin_cli.run_faq_import)
     for command in (check, load):
         command.add_argument(
             "--no-selftest",
@@ -411,15 +269,15 @@ def parser(settings: Settings) -> argparse.ArgumentParser:
     evaluation.add_argument("--faq", default=faq_default, help="FAQ folder or .jsonl file")
     evaluation.add_argument("--queries", required=True, help="JSON Lines of {query, expected_id}")
     evaluation.add_argument("--json", action="store_true", help="print the figures as JSON last")
-    evaluation.set_defaults(run=run_faq_eval)
+    evaluation.set_defaults(run=admin_cli.run_faq_eval)
     misses = faq.add_parser("misses", help="questions the bot could not answer, grouped")
     misses.add_argument("--since", default="7d", help="how far back: 24h, 7d, 2w (default 7d)")
     misses.add_argument("--json", action="store_true")
-    misses.set_defaults(run=run_faq_misses)
+    misses.set_defaults(run=admin_cli.run_faq_misses)
     stats = faq.add_parser("stats", help="usage and feedback per entry")
     stats.add_argument("--days", type=int, default=7)
     stats.add_argument("--json", action="store_true")
-    stats.set_defaults(run=run_faq_stats)
+    stats.set_defaults(run=admin_cli.run_faq_stats)
     return top
 
 
