@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 
 _TICKET_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no O/0 or I/1 to misread
 _TICKET = re.compile(r"#([A-Z2-9]{4})\b", re.IGNORECASE)
+_BARE_TICKET = re.compile(r"#?\b([A-Z2-9]{4})\b", re.IGNORECASE)  # "/release A1B2"
 CLEARED = {"handoff": None, "handoff_until": 0.0}
 
 
@@ -146,7 +147,8 @@ class Handoff:
         locale = self._config.default_locale
         text = message.text.strip()
         command, _, argument = text.partition(" ")
-        found = _TICKET.search(argument if command.lower().startswith("/release") else text)
+        releasing = command.lower().startswith("/release")
+        found = (_BARE_TICKET if releasing else _TICKET).search(argument if releasing else text)
         found = found or _TICKET.search(message.quoted or "")
         if found is None:
             # Staff chat about other things, or a reply to something that is not a ticket.
@@ -160,7 +162,7 @@ class Handoff:
             return self._reply(
                 ReplyKind.INFO, self._say("staff_unknown", locale, ticket=ticket), locale
             )
-        if command.lower().startswith("/release"):
+        if releasing:
             return await self._release(ticket, record, locale)
         body = _TICKET.sub("", text, count=1).strip() if text.startswith("#") else text
         user_locale = record.get("locale", locale)

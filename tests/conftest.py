@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import pytest_asyncio
@@ -39,11 +40,20 @@ def journal() -> MemoryJournal:
 
 
 def make_dialog(
-    config: BotConfig, store: SessionStore, journal: Journal, faq: Path = TINY_FAQ
+    config: BotConfig,
+    store: SessionStore,
+    journal: Journal,
+    faq: Path = TINY_FAQ,
+    **options: Any,
 ) -> Dialog:
     knowledge = Knowledge.build(load_faq(faq), config.synonyms)
     return Dialog(
-        knowledge=knowledge, config=config, store=store, journal=journal, hash_key="test-key"
+        knowledge=knowledge,
+        config=config,
+        store=store,
+        journal=journal,
+        hash_key="test-key",
+        **options,
     )
 
 

@@ -23,7 +23,7 @@ from bot.adapters.line import LineWebhook
 from bot.adapters.line_events import cut_spans
 from bot.adapters.line_render import utf16_units
 from bot.config import BotConfig
-from bot.core import MessageKind, WebhookRejected
+from bot.core import MessageKind, Reply, ReplyKind, WebhookRejected
 from bot.dialog import Dialog
 from bot.faq import load_faq
 from bot.journal import MemoryJournal
@@ -495,3 +495,27 @@ def test_the_webhook_is_registered_only_when_line_is_configured():
     assert build_adapters(only_secret) == {}
     configured = Settings(line_channel_secret=SECRET, line_channel_access_token=TOKEN)
     assert isinstance(build_webhooks(build_adapters(configured))["/line/webhook"], LineWebhook)
+
+
+# --- human handoff: the staff group and pushes -------------------------------------------
+
+
+def test_messages_in_the_staff_group_are_staff_messages_without_a_mention():
+    webhook = LineWebhook(channel_secret=SECRET, access_token=TOKEN, staff_group=GROUP)
+    body = recorded("group_no_mention")
+    [message] = webhook.parse({"x-line-signature": sign(body)}, body)
+    assert message.kind is MessageKind.STAFF
+    assert message.text == json.loads(body)["events"][0]["message"]["text"]
+
+
+async def test_push_reaches_a_chat_by_its_id(line_api):
+    webhook = LineWebhook(channel_secret=SECRET, access_token=TOKEN, api_base_url=line_api.url)
+    await webhook.start()
+    try:
+        address = webhook.chat_address(GROUP)
+        await webhook.push(address, Reply(ReplyKind.HANDOFF, "🙋 #A1B2 needs a person", "zh-TW"))
+    finally:
+        await webhook.stop()
+    [push] = line_api.sent("push")
+    assert push["to"] == GROUP
+    assert push["messages"][0]["text"] == "🙋 #A1B2 needs a person"

@@ -175,3 +175,35 @@ def test_faq_check_does_not_lint_a_faq_with_errors():
     assert result.returncode == 1
     assert "warning: question: near-duplicate" not in result.stdout
     assert "matcher self-test" not in result.stdout
+
+
+def test_a_handoff_can_be_tried_in_the_console_chat():
+    process = subprocess.Popen(
+        [sys.executable, "main.py", "chat", "--faq", str(TINY_FAQ), "--json"],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "HANDOFF_CHAT": "console:staff"},
+    )
+
+    def say(line: str, lines: int = 1) -> list[dict]:
+        assert process.stdin and process.stdout
+        process.stdin.write(line + "\n")
+        process.stdin.flush()
+        return [json.loads(process.stdout.readline()) for _ in range(lines)]
+
+    try:
+        say("what is an EMG test")
+        ticket_line, handoff = say("/human", lines=2)
+        assert ticket_line["to"] == "chat:staff" and "what is an EMG test" in ticket_line["text"]
+        assert handoff["kind"] == "handoff"
+        ticket = ticket_line["text"].split("#")[1][:4]
+        relayed, ack = say(f"!staff #{ticket} We will call you today.", lines=2)
+        assert relayed["to"] == "user:local"
+        assert relayed["text"].endswith("We will call you today.")
+        assert ticket in ack["text"]
+    finally:
+        assert process.stdin
+        process.stdin.close()
+        process.wait(timeout=20)

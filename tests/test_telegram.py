@@ -10,6 +10,7 @@ import dataclasses
 import json
 import logging
 import os
+import re
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -520,3 +521,41 @@ async def _wait_healthy(http: httpx.AsyncClient, within: float = 20.0) -> None:
                 return
         assert asyncio.get_running_loop().time() < deadline, "serve did not come up"
         await asyncio.sleep(0.1)
+
+
+# --- human handoff through a staff group ---
+
+STAFF_GROUP = -1002000000042
+
+
+async def test_a_handoff_goes_to_the_staff_group_and_staff_replies_reach_the_user(stub, config):
+    settings = dataclasses.replace(settings_for(stub), handoff_chat=f"telegram:{STAFF_GROUP}")
+    adapters = main.build_adapters(settings)
+    dialog = make_dialog(
+        config,
+        MemorySessionStore(),
+        MemoryJournal(),
+        courier=main.Courier(adapters),
+        staff_chat=settings.handoff_chat,
+    )
+    app = create_app(dialog, main.build_webhooks(adapters))
+    async with serving(app) as url, httpx.AsyncClient(base_url=url) as http:
+        chat = Chat(http, stub)
+        ticket_message, answer = await chat.send(said("/human", 4101), replies=2)
+        assert ticket_message["chat_id"] == str(STAFF_GROUP)
+        ticket = re.search(r"#([A-Z2-9]{4})", ticket_message["text"]).group(1)
+        assert answer["chat_id"] == str(ALEX)
+        staff_reply = copy.deepcopy(update("group_reply"))
+        staff_reply["update_id"] = 4102
+        message = staff_reply["message"]
+        message["chat"]["id"] = STAFF_GROUP
+        message["from"]["id"] = 555000111  # a nurse
+        message["text"] = "It only stings for a moment."
+        message["reply_to_message"]["chat"]["id"] = STAFF_GROUP
+        message["reply_to_message"]["text"] = ticket_message["text"]
+        relayed, ack = await chat.send(staff_reply, replies=2)
+        assert relayed["chat_id"] == str(ALEX)
+        assert relayed["text"].endswith("It only stings for a moment.")
+        assert "reply_parameters" not in relayed, "a relayed message quotes nothing"
+        assert ack["chat_id"] == str(STAFF_GROUP)
+        assert ticket in ack["text"]
