@@ -20,6 +20,7 @@ import os
 import sys
 import time
 from collections.abc import Mapping, Sequence
+from functools import partial
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -28,11 +29,12 @@ from bot.adapters.console import ConsoleChat
 from bot.adapters.telegram import TelegramAdapter, build_application
 from bot.admin import Admin
 from bot.config import BotConfig, load_config
-from bot.core import BotError, ConfigError, FaqError, IncomingMessage
+from bot.core import BotError, ConfigError, FaqError, IncomingMessage, Reply, ReplyKind
 from bot.courier import Courier
 from bot.dialog import Dialog
 from bot.faq import load_faq
 from bot.knowledge import Knowledge
+from bot.reload import Reloader
 from bot.settings import Settings
 from bot.storage import Storage, build_storage
 from bot.web import Webhook, answer, create_app
@@ -48,10 +50,16 @@ def build_dialog(
     faq: Path,
     storage: Storage,
     courier: Courier | None = None,
-) -> Dialog:
+) -> tuple[Dialog, Reloader]:
     knowledge = Knowledge.build(load_faq(faq, locales=config.locales), config.synonyms)
-    admin = Admin(ids=settings.admin_ids, journal=storage.journal, reload=None, clock=time.time)
-    return Dialog(
+
+    async def reload_command() -> str:
+        return await reloader.reload("/reload")
+
+    admin = Admin(
+        ids=settings.admin_ids, journal=storage.journal, reload=reload_command, clock=time.time
+    )
+    dialog = Dialog(
         knowledge=knowledge,
         config=config,
         store=storage.store,
@@ -62,6 +70,23 @@ def build_dialog(
         staff_chat=settings.handoff_chat,
         admin=admin,
     )
+    reloader = Reloader(
+        faq_dir=faq,
+        config_dir=settings.config_dir,
+        dialog=dialog,
+        notify=partial(tell_admins, settings, courier),
+        bus=storage.bus,
+    )
+    return dialog, reloader
+
+
+async def tell_admins(settings: Settings, courier: Courier | None, text: str) -> None:
+    """A rejected reload, sent to every admin in ADMIN_IDS that a platform can reach."""
+    for admin in sorted(settings.admin_ids):
+        platform, _, user_id = admin.partition(":")
+        address = courier.chat_address(platform, user_id) if courier else None
+        if courier and address:
+            await courier.deliver(platform, address, Reply(ReplyKind.INFO, text, "en"))
 
 
 def build_adapters(settings: Settings) -> dict[str, Webhook]:
@@ -110,7 +135,7 @@ def run_chat(settings: Settings, args: argparse.Namespace) -> int:
     storage = build_storage(settings, config)
     # The chat is also the courier's console "platform", so build it before the dialog.
     chat = ConsoleChat(lambda message: dialog.handle(message), user=args.user, json_lines=args.json)
-    dialog = build_dialog(settings, config, Path(args.faq), storage, Courier({"console": chat}))
+    dialog, _ = build_dialog(settings, config, Path(args.faq), storage, Courier({"console": chat}))
     interactive = sys.stdin.isatty() and not args.json
     if interactive:
         where = "Redis" if settings.redis_url else "memory"
@@ -136,8 +161,13 @@ def run_serve(settings: Settings, args: argparse.Namespace) -> int:
     config = load_config(settings.config_dir)
     storage = build_storage(settings, config)
     adapters = build_adapters(settings)
-    dialog = build_dialog(settings, config, settings.faq_dir, storage, Courier(adapters))
-    app = create_app(dialog, build_webhooks(adapters), on_shutdown=[storage.close])
+    dialog, reloader = build_dialog(settings, config, settings.faq_dir, storage, Courier(adapters))
+    app = create_app(
+        dialog,
+        build_webhooks(adapters),
+        on_startup=[reloader.start],
+        on_shutdown=[reloader.stop, storage.close],
+    )
     port = args.port or settings.port
     uvicorn.run(app, host=args.host, port=port, log_level=settings.log_level.lower())
     return 0
@@ -175,7 +205,7 @@ def run_telegram_polling(settings: Settings, args: argparse.Namespace) -> int:
     config = load_config(settings.config_dir)
     storage = build_storage(settings, config)
     courier = Courier({"telegram": adapter})
-    dialog = build_dialog(settings, config, Path(args.faq), storage, courier)
+    dialog, _ = build_dialog(settings, config, Path(args.faq), storage, courier)
     asyncio.run(poll_telegram(adapter, dialog, drop_pending_updates=args.drop_pending_updates))
     return 0
 

@@ -42,12 +42,13 @@ UNAVAILABLE = (RedisError, OSError, TimeoutError)
 _TUPLE_FIELDS = {field.name for field in fields(Session) if "tuple" in str(field.type)}
 
 
-def connect(url: str) -> Redis:
-    """A client for REDIS_URL. Short timeouts: a dead Redis must not hold up replies."""
+def connect(url: str, *, listening: bool = False) -> Redis:
+    """A client for REDIS_URL. Short timeouts: a dead Redis must not hold up replies. A
+    listening (pub/sub) client has no read timeout: it waits for messages by design."""
     return Redis.from_url(
         url,
         decode_responses=True,
-        socket_timeout=1.0,
+        socket_timeout=None if listening else 1.0,
         socket_connect_timeout=1.0,
         health_check_interval=30,
     )

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from bot.config import BotConfig
 from bot.journal import Journal, MemoryJournal
+from bot.reload import ContentBus
 from bot.resilience import Outage, ResilientJournal, ResilientSessionStore
 from bot.sessions import MemorySessionStore, SessionStore
 from bot.settings import Settings
@@ -15,9 +16,12 @@ from bot.settings import Settings
 class Storage:
     store: SessionStore
     journal: Journal
+    bus: ContentBus | None = None  # how reloads reach other workers; None without Redis
 
     async def close(self) -> None:
         await self.store.close()  # also closes the Redis client the journal shares
+        if self.bus is not None:
+            await self.bus.close()
 
 
 def build_storage(settings: Settings, config: BotConfig) -> Storage:
@@ -28,10 +32,13 @@ def build_storage(settings: Settings, config: BotConfig) -> Storage:
             MemoryJournal(miss_retention_days=config.miss_retention_days),
         )
     # Imported here: the in-memory default needs no Redis client.
+    from bot.redis_bus import RedisContentBus
     from bot.redis_store import UNAVAILABLE, RedisJournal, RedisSessionStore, connect
 
     client = connect(settings.redis_url)
     outage = Outage("Redis", UNAVAILABLE)
     store = RedisSessionStore(client, ttl_seconds=config.session_ttl_seconds)
     journal = RedisJournal(client, miss_retention_days=config.miss_retention_days)
-    return Storage(ResilientSessionStore(store, outage), ResilientJournal(journal, outage))
+    # Its own connection: a subscriber waits for messages far longer than a command may take.
+    bus = RedisContentBus(connect(settings.redis_url, listening=True))
+    return Storage(ResilientSessionStore(store, outage), ResilientJournal(journal, outage), bus)
