@@ -34,6 +34,7 @@ from bot.courier import Courier
 from bot.dialog import Dialog
 from bot.faq import load_faq
 from bot.knowledge import Knowledge
+from bot.preview import preview_routes
 from bot.reload import Reloader
 from bot.settings import Settings
 from bot.storage import Storage, build_storage
@@ -162,11 +163,17 @@ def run_serve(settings: Settings, args: argparse.Namespace) -> int:
     storage = build_storage(settings, config)
     adapters = build_adapters(settings)
     dialog, reloader = build_dialog(settings, config, settings.faq_dir, storage, Courier(adapters))
+    pages = (
+        preview_routes(dialog, storage.journal, settings.admin_token)
+        if settings.admin_token
+        else []
+    )
     app = create_app(
         dialog,
         build_webhooks(adapters),
         on_startup=[reloader.start],
         on_shutdown=[reloader.stop, storage.close],
+        pages=pages,
     )
     port = args.port or settings.port
     uvicorn.run(app, host=args.host, port=port, log_level=settings.log_level.lower())

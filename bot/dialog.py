@@ -19,6 +19,7 @@ from bot.core import IncomingMessage, MessageKind, Reply, ReplyKind
 from bot.handoff import CLEARED, Courier, Handoff
 from bot.journal import Alert, Journal
 from bot.knowledge import Knowledge
+from bot.matcher import Match
 from bot.privacy import redact
 from bot.replies import Replies
 from bot.routing import Router, Turn, locale_from_hint
@@ -177,6 +178,20 @@ class Dialog:
         await self.journal.record_alert(alert)
         await self.journal.record_turn(ReplyKind.EMERGENCY.value, None)
         return self._replies().emergency(flag, locale)
+
+    async def preview(self, text: str, locale: str | None = None) -> tuple[Reply, list[Match]]:
+        """What the bot would answer a new user, and the matcher's top candidates; nothing is
+        stored or recorded (the admin preview page)."""
+        loaded = self._loaded
+        message = IncomingMessage("preview", "admin", text)
+        if locale not in self.config.locales:
+            locale = self._stateless_locale(message)
+        matches = loaded.router.knowledge.matcher.search(text, limit=5)
+        safety = self.config.safety
+        flag = safety.detector.check(text) if safety else None
+        if flag is not None:
+            return self._replies().emergency(flag, locale), matches
+        return loaded.router.route(message, Session(), locale).reply, matches
 
     def error_reply(self, message: IncomingMessage) -> Reply:
         """The reply when handling `message` failed; touches no storage, which may be the cause."""

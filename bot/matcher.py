@@ -50,6 +50,8 @@ class MatchDoc:
 class Match:
     entry_id: str
     score: float  # calibrated confidence in [0, 1]
+    # The entry mentions every concept (synonym group) the query names, and it names some.
+    covers_concepts: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,8 +66,8 @@ class Thresholds:
 
     answer: float = 0.85
     margin: float = 0.2
-    suggest: float = 0.2
-    suggest_floor: float = 0.05
+    suggest: float = 0.1
+    suggest_floor: float = 0.03
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,9 +84,16 @@ def decide(matches: Sequence[Match], thresholds: Thresholds, max_suggestions: in
     runner_up = matches[1].score if len(matches) > 1 else 0.0
     if best.score >= thresholds.answer and best.score - runner_up >= thresholds.margin:
         return Decision("answer", (best,))
-    if best.score >= thresholds.suggest:
-        picks = [m for m in matches[:max_suggestions] if m.score >= thresholds.suggest_floor]
+    # Matches come in rank order; concept coverage may have lowered the confidence of the
+    # top-ranked one below that of the next, so the gate looks at the most confident match.
+    picks = [m for m in matches[:max_suggestions] if m.score >= thresholds.suggest_floor]
+    if picks and max(m.score for m in matches) >= thresholds.suggest:
         return Decision("suggest", tuple(picks))
+    # Unsure, but some entries mention everything the user named (ALS, twitching, EMG...):
+    # offering them beats "I don't know" for a patient; the user picks or says none fits.
+    covering = [m for m in matches if m.covers_concepts][:max_suggestions]
+    if covering:
+        return Decision("suggest", tuple(covering))
     return Decision("fallback")
 
 
@@ -162,10 +171,11 @@ class Matcher:
         if cands is None:
             return []
         entries, rank, scores = self._entry_scores(cands)
+        wanted = concepts(analysis.terms)
+        coverage = concept_coverage(wanted, entries, self._entry_concepts, self._index.term_idf)
         if self.options.concept_coverage:
-            scores = scores * concept_coverage(
-                concepts(analysis.terms), entries, self._entry_concepts, self._index.term_idf
-            )
+            scores = scores * coverage
+        complete = (coverage >= 1.0) & bool(wanted)
         exact = self._exact.get(normalise(query))
         if exact is not None and exact in entries:
             # Word for word one entry's question or alternate: the admins wrote exactly
@@ -174,7 +184,10 @@ class Matcher:
             rank[hit] = rank.max() + 1.0
             scores[hit] = max(scores[hit], EXACT_CONFIDENCE)
         order = np.argsort(-rank, kind="stable")[:limit]
-        return [Match(self._docs[entries[i]].entry_id, float(scores[i])) for i in order]
+        return [
+            Match(self._docs[entries[i]].entry_id, float(scores[i]), bool(complete[i]))
+            for i in order
+        ]
 
     def analyse(self, query: str) -> Analysis:
         return self._analyzer.analyse(query, fix=self._typo)

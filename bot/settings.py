@@ -33,6 +33,7 @@ class Settings:
     log_message_text: bool = False  # debug only: message text in logs
     handoff_chat: str | None = None  # "telegram:<chat id>" or "line:<group id>": the staff chat
     admin_ids: frozenset[str] = frozenset()  # "telegram:<user id>", "line:<user id>", ...
+    admin_token: str | None = None  # opens the /admin preview page; unset: no page
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -60,6 +61,7 @@ class Settings:
             log_level=(get("LOG_LEVEL") or "INFO").upper(),
             log_message_text=_flag(get("LOG_MESSAGE_TEXT"), default=False),
             handoff_chat=_platform_id(get("HANDOFF_CHAT"), "HANDOFF_CHAT"),
+            admin_token=_admin_token(get("ADMIN_TOKEN")),
             admin_ids=frozenset(
                 _platform_id(part.strip(), "ADMIN_IDS") or ""
                 for part in (get("ADMIN_IDS") or "").split(",")
@@ -86,6 +88,12 @@ class Settings:
             raise ConfigError("TELEGRAM_WEBHOOK_SECRET is required with TELEGRAM_BOT_TOKEN")
         if self.user_hash_key == LOCAL_HASH_KEY:
             raise ConfigError("USER_HASH_KEY is required when serving (a long random string)")
+
+
+def _admin_token(value: str | None) -> str | None:
+    if value is not None and len(value) < 16:
+        raise ConfigError("ADMIN_TOKEN must be at least 16 characters (a long random string)")
+    return value
 
 
 def _platform_id(value: str | None, name: str) -> str | None:

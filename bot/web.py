@@ -54,7 +54,10 @@ def create_app(
     *,
     on_startup: Sequence[Callable[[], Awaitable[None]]] = (),
     on_shutdown: Sequence[Callable[[], Awaitable[None]]] = (),
+    pages: Sequence[Route] = (),
 ) -> Starlette:
+    """The app: webhooks by path, GET /healthz, and `pages` (the admin preview) if given."""
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         for hook in on_startup:
@@ -71,7 +74,7 @@ def create_app(
             for hook in on_shutdown:
                 await hook()
 
-    routes = [Route("/healthz", healthz, methods=["GET"])]
+    routes = [Route("/healthz", healthz, methods=["GET"]), *pages]
     routes += [
         Route(path, _receiver(responder, webhook), methods=["POST"])
         for path, webhook in webhooks.items()
