@@ -1,4 +1,5 @@
 import asyncio
+import logging
 from dataclasses import replace
 
 from bot.core import Action, IncomingMessage, MessageKind, ReplyKind
@@ -232,3 +233,18 @@ async def test_a_follow_up_is_resolved_in_the_context_of_the_last_answer(config,
     ).entry_id == "als-twitching-worse"
     cold = await shipped.handle(text("will it get worse?", user="u3"))
     assert cold.kind is not ReplyKind.ANSWER, "without context the same words are too vague"
+
+
+async def test_message_text_stays_out_of_logs_unless_an_operator_opts_in(
+    config, store, journal, caplog
+):
+    secret = "my neighbour Mr Lin has twitching"
+    quiet = make_dialog(config, store, journal)
+    with caplog.at_level(logging.DEBUG):
+        await quiet.handle(text(secret, user="555123"))
+    assert secret not in caplog.text and "555123" not in caplog.text
+    chatty = make_dialog(config, store, journal, log_text=True)
+    with caplog.at_level(logging.DEBUG, logger="bot.dialog"):
+        await chatty.handle(text(secret, user="555123"))
+    assert secret in caplog.text
+    assert "555123" not in caplog.text, "even then, user ids are hashed"

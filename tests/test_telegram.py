@@ -12,6 +12,7 @@ import logging
 import os
 import re
 import sys
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -559,3 +560,21 @@ async def test_a_handoff_goes_to_the_staff_group_and_staff_replies_reach_the_use
         assert "reply_parameters" not in relayed, "a relayed message quotes nothing"
         assert ack["chat_id"] == str(STAFF_GROUP)
         assert ticket in ack["text"]
+
+
+async def test_admin_commands_answer_admins_and_refuse_others(stub, config, caplog):
+    journal = MemoryJournal()
+    admin = main.Admin(
+        ids=frozenset({f"telegram:{ALEX}"}), journal=journal, reload=None, clock=time.time
+    )
+    dialog = make_dialog(config, MemorySessionStore(), journal, admin=admin)
+    async with running(stub, dialog) as chat:
+        [stats] = await chat.send(said("/stats", 4201))
+        assert "message(s)" in stats["text"]
+        stranger = said("/stats", 4202)
+        stranger["message"]["from"]["id"] = stranger["message"]["chat"]["id"] = 42424242
+        with caplog.at_level(logging.WARNING, logger="bot.admin"):
+            [refused] = await chat.send(stranger)
+    assert "clinic staff only" in refused["text"] or "管理人員" in refused["text"]
+    assert "refused /stats from a non-admin on telegram" in caplog.text
+    assert "42424242" not in caplog.text
