@@ -27,7 +27,7 @@ MESSAGE_KEYS = (
     "call_emergency", "talk_to_person", "handoff_open", "handoff_closed", "handoff_unavailable",
     "handoff_forwarded", "handoff_released", "handoff_expired", "staff_says", "staff_ticket",
     "staff_user_says", "staff_sent", "staff_unknown", "staff_how", "staff_released",
-    "staff_user_left", "admin_only",
+    "staff_user_left", "admin_only", "whoami",
 )  # fmt: skip
 
 

@@ -110,7 +110,11 @@ class Dialog:
         session = await self.store.get(user)
         locale = self._locale(message, session)
         waiting = session.handoff and not loaded.handoff.expired(session)
-        if waiting and message.kind is MessageKind.TEXT:
+        # Plain text goes to staff; /bot and /start end the wait; other commands (/forget,
+        # /lang...) are still the bot's to answer.
+        typed = message.text.strip().lower()
+        command = typed.split(" ")[0] if typed.startswith("/") else ""
+        if waiting and message.kind is MessageKind.TEXT and (not command or command in BACK_TO_BOT):
             return await self._waiting_for_staff(loaded, message, user, session, locale)
         turn = loaded.router.route(message, session, locale)
         if loaded.handoff.expired(session):
@@ -121,7 +125,7 @@ class Dialog:
         turn.changes.setdefault("last_locale", locale)
         if not session.welcomed and not turn.forget:
             turn = self._with_disclaimer(turn)
-        await self._apply(user, turn)
+        await self._apply(user, turn, session)
         return turn.reply
 
     async def _waiting_for_staff(
@@ -154,9 +158,11 @@ class Dialog:
             turn.reply = await self._admin.run(turn.admin, message, locale, refusal)
         return turn
 
-    async def _apply(self, user: str, turn: Turn) -> None:
+    async def _apply(self, user: str, turn: Turn, session: Session) -> None:
         if turn.forget:
             await self.store.forget(user)
+            if session.handoff:  # the ticket holds the user's chat id: it goes too
+                await self.store.close_ticket(session.handoff)
         else:
             await self.store.save(user, turn.changes)
         if turn.miss is not None:

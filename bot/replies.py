@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.config import BotConfig, SmalltalkIntent
-from bot.core import Action, Choice, Link, Reply, ReplyKind
+from bot.core import Action, Choice, IncomingMessage, Link, Reply, ReplyKind
 from bot.faq import Entry, Faq
 from bot.redflags import RedFlag
 
@@ -76,6 +76,11 @@ class Replies:
             title=self._say(title_key, locale),
             links=tuple(links),
         )
+
+    def whoami(self, message: IncomingMessage, locale: str) -> Reply:
+        """The user's own id, as ADMIN_IDS wants it: shown to them, stored and logged nowhere."""
+        ident = f"{message.platform}:{message.user_id}"
+        return self._reply(ReplyKind.INFO, self._say("whoami", locale, id=ident), locale)
 
     def forgotten(self, locale: str) -> Reply:
         return self._reply(ReplyKind.INFO, self._say("forgotten", locale), locale)

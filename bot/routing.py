@@ -64,7 +64,7 @@ class Router:
             return self._action(message.action or "", session, locale)
         text = message.text.strip()
         if text.startswith("/"):
-            return self._command(text, session, locale)
+            return self._command(text, session, locale, message)
         number = _CHOICE_NUMBER.match(text)
         if number and 1 <= int(number.group(1)) <= len(session.choices):
             return self._action(session.choices[int(number.group(1)) - 1], session, locale)
@@ -140,7 +140,7 @@ class Router:
             return Turn(self.replies.help(locale))
         return Turn(self.replies.feedback(helpful, locale), feedback=(entry_id, helpful))
 
-    def _command(self, text: str, session: Session, locale: str) -> Turn:
+    def _command(self, text: str, session: Session, locale: str, message: IncomingMessage) -> Turn:
         name, _, argument = text[1:].partition(" ")
         name, argument = name.lower(), argument.strip()
         if name == "start":
@@ -157,6 +157,8 @@ class Router:
             return Turn(self.replies.forgotten(locale), forget=True)
         if name in ("human", "person", "staff"):
             return Turn(self.replies.help(locale), handoff=True)
+        if name == "whoami":
+            return Turn(self.replies.whoami(message, locale))
         if name in ADMIN_COMMANDS:
             return Turn(self.replies.help(locale), admin=name)
         return Turn(self.replies.help(locale))

@@ -180,3 +180,16 @@ def test_office_hours_follow_the_clinics_timezone(config):
     assert hours.is_open(dt.datetime(2026, 11, 25, 9, 0, tzinfo=TAIPEI).timestamp())
     assert not hours.is_open(dt.datetime(2026, 11, 25, 18, 0, tzinfo=TAIPEI).timestamp())
     assert not hours.is_open(dt.datetime(2026, 11, 29, 10, 0, tzinfo=TAIPEI).timestamp())  # Sunday
+
+
+async def test_forget_also_closes_an_open_ticket(staffed, courier, store):
+    await staffed.handle(user("/human"))
+    ticket = ticket_of(courier)
+    assert await store.ticket(ticket) is not None
+    await staffed.handle(user("/forget"))
+    assert await store.ticket(ticket) is None
+
+
+async def test_whoami_tells_users_their_own_id(dialog):
+    reply = await dialog.handle(user("/whoami", who="12345"))
+    assert "console:12345" in reply.text
