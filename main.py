@@ -260,7 +260,9 @@ def parser(settings: Settings) -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=None, help="default: $PORT or 8000")
     serve.set_defaults(run=run_serve)
 
-    config = commands.add_parser("config", help="check config/").add_subparsers(metavar="ACTION")
+    config = commands.add_parser("config", help="check config/").add_subparsers(
+        metavar="ACTION", dest="config_action", required=True
+    )
     config.add_parser("check", help="validate every config file").set_defaults(
         run=admin_cli.run_config_check
     )
@@ -280,7 +282,7 @@ def parser(settings: Settings) -> argparse.ArgumentParser:
     polling.set_defaults(run=run_telegram_polling)
 
     faq = commands.add_parser("faq", help="check and measure the FAQ").add_subparsers(
-        metavar="ACTION"
+        metavar="ACTION", dest="faq_action", required=True
     )
     check = faq.add_parser("check", help="validate the FAQ files")
     check.add_argument("dir", nargs="?", default=faq_default)

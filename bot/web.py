@@ -22,6 +22,7 @@ from starlette.routing import Route
 from bot.core import IncomingMessage, Reply, ReplyKind, WebhookRejected
 
 log = logging.getLogger(__name__)
+MAX_BODY = 1024 * 1024  # bytes; a Telegram update or a LINE batch is a few kilobytes
 
 
 class Webhook(Protocol):
@@ -88,7 +89,9 @@ async def healthz(request: Request) -> Response:
 
 def _receiver(responder: Responder, webhook: Webhook) -> Callable[[Request], Awaitable[Response]]:
     async def receive(request: Request) -> Response:
-        body = await request.body()
+        body = await _read_limited(request)
+        if body is None:
+            return PlainTextResponse("request body too large", status_code=413)
         try:
             messages = webhook.parse(request.headers, body)
         except WebhookRejected as rejected:
@@ -101,6 +104,20 @@ def _receiver(responder: Responder, webhook: Webhook) -> Callable[[Request], Awa
         )
 
     return receive
+
+
+async def _read_limited(request: Request) -> bytes | None:
+    """The body, or None past MAX_BODY: platforms send kilobytes, so anything bigger is not
+    theirs and must not fill the memory of every worker."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY:
+        return None
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY:
+            return None
+    return bytes(body)
 
 
 async def answer_all(

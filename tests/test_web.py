@@ -101,3 +101,16 @@ async def test_a_crash_while_answering_still_answers_and_returns_200(dialog: Dia
     [reply] = webhook.sent
     assert reply.kind is ReplyKind.FALLBACK
     assert reply.locale == "zh-TW"
+
+
+async def test_an_oversized_body_is_refused_without_reading_it_all(dialog: Dialog):
+    webhook = RecordingWebhook()
+    async with (
+        serving(create_app(dialog, {"/hook": webhook})) as url,
+        httpx.AsyncClient() as client,
+    ):
+        response = await client.post(
+            f"{url}/hook", content=b"x" * (2 * 1024 * 1024), headers={"x-secret": "ok"}
+        )
+    assert response.status_code == 413
+    assert webhook.sent == []
