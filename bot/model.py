@@ -29,7 +29,6 @@ FEATURES: tuple[str, ...] = (
     "tsort",  # token_sort_ratio: word order does not matter
     "tset",  # token_set_ratio: extra words on one side do not matter
 )
-FUZZY_FEATURES = frozenset({"ratio", "tsort", "tset"})
 # Query-level evidence for the "none of these" option: how good the best
 # candidate looks in absolute terms, how far ahead it is, how informative the
 # query is and how much of it the index has never seen.

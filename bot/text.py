@@ -71,7 +71,6 @@ class Normaliser:
     """
 
     def __init__(self, fold_chinese: bool = True) -> None:
-        self._fold = fold_chinese
         self._t2s: Converter | None = _make_converter("t2s") if fold_chinese else None
         self._s2t: Converter | None = _make_converter("s2t") if fold_chinese else None
 
