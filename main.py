@@ -17,12 +17,17 @@ import argparse
 import asyncio
 import logging
 import os
+import signal
 import sys
 import time
 from collections.abc import Mapping, Sequence
 from functools import partial
 from pathlib import Path
+from types import FrameType
 from urllib.parse import urlsplit
+
+from prometheus_client import CollectorRegistry
+from starlette.applications import Starlette
 
 from bot import admin_cli
 from bot.adapters.console import ConsoleChat
@@ -34,6 +39,8 @@ from bot.courier import Courier
 from bot.dialog import Dialog
 from bot.faq import load_faq
 from bot.knowledge import Knowledge
+from bot.logs import configure_logging
+from bot.metrics import Metrics, clear_multiprocess_dir, metrics_route
 from bot.preview import preview_routes
 from bot.reload import Reloader
 from bot.settings import Settings
@@ -155,29 +162,53 @@ def run_chat(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def run_serve(settings: Settings, args: argparse.Namespace) -> int:
-    import uvicorn
-
+def build_app(settings: Settings) -> Starlette:
+    """The web app for the configured platforms, with /metrics and the admin page if enabled."""
     settings.check_for_serving()
     config = load_config(settings.config_dir)
-    storage = build_storage(settings, config)
+    metrics = Metrics(CollectorRegistry(), settings.metrics_dir)
+    storage = build_storage(settings, config, metrics.redis_failed)
     adapters = build_adapters(settings)
     dialog, reloader = build_dialog(settings, config, settings.faq_dir, storage, Courier(adapters))
-    pages = (
-        preview_routes(dialog, storage.journal, settings.admin_token)
-        if settings.admin_token
-        else []
-    )
-    app = create_app(
+    metrics.watch_faq(lambda: dialog.knowledge.version, lambda: len(dialog.knowledge.faq))
+    pages = [metrics_route(metrics, settings.metrics_token)]
+    if settings.admin_token:
+        pages += preview_routes(dialog, storage.journal, settings.admin_token)
+    return create_app(
         dialog,
         build_webhooks(adapters),
         on_startup=[reloader.start],
         on_shutdown=[reloader.stop, storage.close],
         pages=pages,
+        metrics=metrics,
+        max_body=settings.max_body_bytes,
     )
-    port = args.port or settings.port
-    uvicorn.run(app, host=args.host, port=port, log_level=settings.log_level.lower())
+
+
+def run_serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    if settings.metrics_dir:
+        clear_multiprocess_dir(settings.metrics_dir)
+    app = build_app(settings)
+    # uvicorn raises the SIGTERM it handled again once it has shut down; exiting 0 then tells
+    # the supervisor the stop was clean.
+    signal.signal(signal.SIGTERM, _stopped)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port or settings.port,
+        log_level=settings.log_level.lower(),
+        log_config=None,  # uvicorn's lines go through our handler: JSON like the rest
+        # On SIGTERM uvicorn stops accepting, then waits this long for replies still being
+        # worked on after their webhook's 200 (see bot/web.py) before cancelling them.
+        timeout_graceful_shutdown=settings.shutdown_grace,
+    )
     return 0
+
+
+def _stopped(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(0)
 
 
 def run_telegram_set_webhook(settings: Settings, args: argparse.Namespace) -> int:
@@ -246,7 +277,7 @@ def run_default(settings: Settings, args: argparse.Namespace) -> int:
 def parser(settings: Settings) -> argparse.ArgumentParser:
     faq_default = str(settings.faq_dir)
     top = argparse.ArgumentParser(prog="main.py", description="FAQ bot for Telegram and LINE")
-    top.set_defaults(run=run_default)
+    top.set_defaults(run=run_default, log_format="text")
     commands = top.add_subparsers(metavar="COMMAND")
 
     chat = commands.add_parser("chat", help="chat with the bot in this terminal")
@@ -258,7 +289,7 @@ def parser(settings: Settings) -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the web app for the configured platforms")
     serve.add_argument("--host", default="0.0.0.0")
     serve.add_argument("--port", type=int, default=None, help="default: $PORT or 8000")
-    serve.set_defaults(run=run_serve)
+    serve.set_defaults(run=run_serve, log_format="json")
 
     config = commands.add_parser("config", help="check config/").add_subparsers(
         metavar="ACTION", dest="config_action", required=True
@@ -323,12 +354,9 @@ def parser(settings: Settings) -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] = os.environ) -> int:
     try:
         settings = Settings.from_env(environ)
-        logging.basicConfig(
-            level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-        )
-        # httpx logs every request URL at INFO, and Bot API URLs contain the bot token.
-        logging.getLogger("httpx").setLevel(logging.WARNING)
         args = parser(settings).parse_args(argv)
+        # JSON lines for `serve` (log collectors parse them), text for people at a terminal.
+        configure_logging(settings.log_level, settings.log_format or args.log_format)
         return args.run(settings, args)
     except FaqError as error:
         for problem in error.problems:

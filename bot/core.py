@@ -39,7 +39,11 @@ class ReplyKind(StrEnum):
     RATE_LIMITED = "rate_limited"
     HANDOFF = "handoff"
     INFO = "info"
-    NONE = "none"  # nothing to send (e.g. a redelivered update)
+    NONE = "none"  # nothing to send (e.g. over the rate limit, staff chatter)
+    DUPLICATE = "duplicate"  # nothing to send: a redelivery of an update already answered
+
+
+NOTHING_TO_SEND = frozenset({ReplyKind.NONE, ReplyKind.DUPLICATE})
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,9 +152,11 @@ class FaqError(BotError):
 
 
 class WebhookRejected(BotError):
-    """A webhook request we refuse; `status` is the HTTP status to answer with (4xx)."""
+    """A webhook request we refuse; `status` is the HTTP status to answer with (4xx), `outcome`
+    what /metrics counts it as: rejected_signature, rejected_secret or bad_request."""
 
-    def __init__(self, status: int, reason: str) -> None:
+    def __init__(self, status: int, reason: str, outcome: str = "bad_request") -> None:
         self.status = status
         self.reason = reason
+        self.outcome = outcome
         super().__init__(f"{status}: {reason}")

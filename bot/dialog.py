@@ -19,6 +19,7 @@ from bot.core import IncomingMessage, MessageKind, Reply, ReplyKind
 from bot.handoff import CLEARED, Courier, Handoff
 from bot.journal import Alert, Journal
 from bot.knowledge import Knowledge
+from bot.logs import bind
 from bot.matcher import Match
 from bot.privacy import redact
 from bot.replies import Replies
@@ -94,10 +95,12 @@ class Dialog:
         if message.event_id and not await self.store.first_delivery(
             f"{message.platform}:{message.event_id}"
         ):
-            return self._silence()  # a redelivery of something already answered
+            # A redelivery of something already answered.
+            return Reply(ReplyKind.DUPLICATE, "", self.config.default_locale)
         if message.kind is MessageKind.STAFF:
             return await loaded.handoff.from_staff(message)
         user = user_key(self._hash_key, message.platform, message.user_id)
+        bind(user=user)  # every log line about this message names the (hashed) user
         if self._log_text:
             log.debug("%s %s says %r", user, message.kind.value, message.text or message.action)
         if message.kind is MessageKind.TEXT and (emergency := await self._red_flag(message)):

@@ -28,8 +28,10 @@ class Outage:
         *,
         retry_after: float = 2.0,
         clock: Callable[[], float] = time.monotonic,
+        on_error: Callable[[BaseException], None] = lambda error: None,
     ) -> None:
         self.name = name
+        self._on_error = on_error  # counts failures for /metrics
         self._errors = errors
         self._retry_after = retry_after
         self._clock = clock
@@ -45,6 +47,7 @@ class Outage:
         try:
             result = await call()
         except self._errors as error:
+            self._on_error(error)
             if self._retry_at is None:
                 log.warning(
                     "%s unavailable (%s); answering without it until it is back", self.name, error

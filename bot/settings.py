@@ -34,6 +34,11 @@ class Settings:
     handoff_chat: str | None = None  # "telegram:<chat id>" or "line:<group id>": the staff chat
     admin_ids: frozenset[str] = frozenset()  # "telegram:<user id>", "line:<user id>", ...
     admin_token: str | None = None  # opens the /admin preview page; unset: no page
+    log_format: str | None = None  # "json" or "text"; None: json for `serve`, text otherwise
+    metrics_token: str | None = None  # bearer token for GET /metrics; unset: open
+    metrics_dir: str | None = None  # PROMETHEUS_MULTIPROC_DIR: metrics summed over workers
+    shutdown_grace: float = 20.0  # seconds to finish in-flight replies after SIGTERM
+    max_body_bytes: int = 1024 * 1024  # webhook bodies above this are refused with 413
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -41,10 +46,6 @@ class Settings:
             value = environ.get(name, "").strip()
             return value or None
 
-        try:
-            port = int(get("PORT") or 8000)
-        except ValueError:
-            raise ConfigError(f"PORT must be a number, got {environ['PORT']!r}") from None
         return cls(
             faq_dir=Path(get("FAQ_DIR") or "faq"),
             config_dir=Path(get("CONFIG_DIR") or "config"),
@@ -57,7 +58,7 @@ class Settings:
             line_channel_access_token=get("LINE_CHANNEL_ACCESS_TOKEN"),
             line_api_base_url=get("LINE_API_BASE_URL") or LINE_API,
             line_push_fallback=_flag(get("LINE_PUSH_FALLBACK"), default=True),
-            port=port,
+            port=int(_number(get("PORT"), "PORT", 8000)),
             log_level=(get("LOG_LEVEL") or "INFO").upper(),
             log_message_text=_flag(get("LOG_MESSAGE_TEXT"), default=False),
             handoff_chat=_platform_id(get("HANDOFF_CHAT"), "HANDOFF_CHAT"),
@@ -67,6 +68,11 @@ class Settings:
                 for part in (get("ADMIN_IDS") or "").split(",")
                 if part.strip()
             ),
+            log_format=_choice(get("LOG_FORMAT"), "LOG_FORMAT", ("json", "text")),
+            metrics_token=_secret(get("METRICS_TOKEN"), "METRICS_TOKEN"),
+            metrics_dir=get("PROMETHEUS_MULTIPROC_DIR"),
+            shutdown_grace=_number(get("SHUTDOWN_GRACE"), "SHUTDOWN_GRACE", 20.0),
+            max_body_bytes=int(_number(get("MAX_BODY_BYTES"), "MAX_BODY_BYTES", 1024 * 1024)),
         )
 
     @property
@@ -91,9 +97,31 @@ class Settings:
 
 
 def _admin_token(value: str | None) -> str | None:
+    return _secret(value, "ADMIN_TOKEN")
+
+
+def _secret(value: str | None, name: str) -> str | None:
     if value is not None and len(value) < 16:
-        raise ConfigError("ADMIN_TOKEN must be at least 16 characters (a long random string)")
+        raise ConfigError(f"{name} must be at least 16 characters (a long random string)")
     return value
+
+
+def _number(value: str | None, name: str, default: float) -> float:
+    if value is None:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {value!r}") from None
+    if number <= 0:
+        raise ConfigError(f"{name} must be above 0, got {value!r}")
+    return number
+
+
+def _choice(value: str | None, name: str, allowed: tuple[str, ...]) -> str | None:
+    if value is not None and value.lower() not in allowed:
+        raise ConfigError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
+    return value.lower() if value else None
 
 
 def _platform_id(value: str | None, name: str) -> str | None:

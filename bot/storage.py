@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.config import BotConfig
@@ -24,7 +25,11 @@ class Storage:
             await self.bus.close()
 
 
-def build_storage(settings: Settings, config: BotConfig) -> Storage:
+def build_storage(
+    settings: Settings,
+    config: BotConfig,
+    on_redis_error: Callable[[BaseException], None] = lambda error: None,
+) -> Storage:
     """Redis when REDIS_URL is set (shared by workers, survives restarts), else memory."""
     if not settings.redis_url:
         return Storage(
@@ -36,7 +41,7 @@ def build_storage(settings: Settings, config: BotConfig) -> Storage:
     from bot.redis_store import UNAVAILABLE, RedisJournal, RedisSessionStore, connect
 
     client = connect(settings.redis_url)
-    outage = Outage("Redis", UNAVAILABLE)
+    outage = Outage("Redis", UNAVAILABLE, on_error=on_redis_error)
     store = RedisSessionStore(client, ttl_seconds=config.session_ttl_seconds)
     journal = RedisJournal(client, miss_retention_days=config.miss_retention_days)
     # Its own connection: a subscriber waits for messages far longer than a command may take.

@@ -4,25 +4,34 @@ A webhook is acknowledged as soon as it is authenticated and parsed; answering h
 response (LINE counts anything slower than 2 s as a failure, Telegram retries on errors). A
 failure while answering is logged with its traceback and the user still gets a reply where
 possible; it never turns into a 5xx, which would only make the platform redeliver.
+
+The answering runs as the response's background task, inside the request's task: uvicorn waits
+for it on shutdown (up to its graceful-shutdown timeout) before the lifespan closes the clients,
+and log lines written while answering carry the request's id.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from typing import Protocol
 
+from prometheus_client import CollectorRegistry
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from bot.core import IncomingMessage, Reply, ReplyKind, WebhookRejected
+from bot.core import NOTHING_TO_SEND, IncomingMessage, Reply, ReplyKind, WebhookRejected
+from bot.logs import bind, request_id
+from bot.metrics import Metrics
 
 log = logging.getLogger(__name__)
 MAX_BODY = 1024 * 1024  # bytes; a Telegram update or a LINE batch is a few kilobytes
+REQUEST_ID = "X-Request-ID"
 
 
 class Webhook(Protocol):
@@ -56,8 +65,12 @@ def create_app(
     on_startup: Sequence[Callable[[], Awaitable[None]]] = (),
     on_shutdown: Sequence[Callable[[], Awaitable[None]]] = (),
     pages: Sequence[Route] = (),
+    metrics: Metrics | None = None,
+    max_body: int = MAX_BODY,
 ) -> Starlette:
-    """The app: webhooks by path, GET /healthz, and `pages` (the admin preview) if given."""
+    """The app: webhooks by path, GET /healthz, and `pages` (the admin preview, /metrics) if
+    given. Without `metrics` the app counts into a registry nobody reads."""
+    counted = metrics or Metrics(CollectorRegistry())
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -77,7 +90,7 @@ def create_app(
 
     routes = [Route("/healthz", healthz, methods=["GET"]), *pages]
     routes += [
-        Route(path, _receiver(responder, webhook), methods=["POST"])
+        Route(path, _receiver(responder, webhook, counted, max_body), methods=["POST"])
         for path, webhook in webhooks.items()
     ]
     return Starlette(routes=routes, lifespan=lifespan)
@@ -87,56 +100,89 @@ async def healthz(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 
-def _receiver(responder: Responder, webhook: Webhook) -> Callable[[Request], Awaitable[Response]]:
+def _receiver(
+    responder: Responder, webhook: Webhook, metrics: Metrics, max_body: int
+) -> Callable[[Request], Awaitable[Response]]:
     async def receive(request: Request) -> Response:
-        body = await _read_limited(request)
+        platform = request.url.path.strip("/").partition("/")[0]
+        rid = request_id(request.headers.get(REQUEST_ID))
+        bind(request_id=rid, platform=platform)
+        headers = {REQUEST_ID: rid}
+        body = await _read_limited(request, max_body)
         if body is None:
-            return PlainTextResponse("request body too large", status_code=413)
+            metrics.updated(platform, "too_large")
+            return PlainTextResponse("request body too large", status_code=413, headers=headers)
         try:
             messages = webhook.parse(request.headers, body)
         except WebhookRejected as rejected:
+            metrics.updated(platform, rejected.outcome)
             log.warning("webhook %s rejected: %s", request.url.path, rejected.reason)
-            return PlainTextResponse(rejected.reason, status_code=rejected.status)
+            return PlainTextResponse(rejected.reason, status_code=rejected.status, headers=headers)
         if not messages:
-            return PlainTextResponse("ok")
-        return PlainTextResponse(
-            "ok", background=BackgroundTask(answer_all, responder, webhook, messages)
-        )
+            return PlainTextResponse("ok", headers=headers)
+        answering = BackgroundTask(answer_all, responder, webhook, messages, metrics)
+        return PlainTextResponse("ok", headers=headers, background=answering)
 
     return receive
 
 
-async def _read_limited(request: Request) -> bytes | None:
-    """The body, or None past MAX_BODY: platforms send kilobytes, so anything bigger is not
+async def _read_limited(request: Request, max_body: int) -> bytes | None:
+    """The body, or None past `max_body`: platforms send kilobytes, so anything bigger is not
     theirs and must not fill the memory of every worker."""
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY:
+    if declared.isdigit() and int(declared) > max_body:
         return None
     body = bytearray()
     async for chunk in request.stream():
         body += chunk
-        if len(body) > MAX_BODY:
+        if len(body) > max_body:
             return None
     return bytes(body)
 
 
 async def answer_all(
-    responder: Responder, webhook: Webhook, messages: list[IncomingMessage]
+    responder: Responder,
+    webhook: Webhook,
+    messages: list[IncomingMessage],
+    metrics: Metrics | None = None,
 ) -> None:
     for message in messages:
-        await answer(responder, webhook, message)
+        await answer(responder, webhook, message, metrics)
 
 
-async def answer(responder: Responder, webhook: Webhook, message: IncomingMessage) -> None:
+async def answer(
+    responder: Responder,
+    webhook: Webhook,
+    message: IncomingMessage,
+    metrics: Metrics | None = None,
+) -> None:
+    outcome = await _answer(responder, webhook, message, metrics)
+    if metrics:
+        metrics.updated(message.platform, outcome)
+
+
+async def _answer(
+    responder: Responder, webhook: Webhook, message: IncomingMessage, metrics: Metrics | None
+) -> str:
+    """Decide and send the reply; returns the outcome /metrics counts."""
+    outcome = "answered"
+    started = time.perf_counter()
     try:
         await webhook.acknowledge(message)
         reply = await responder.handle(message)
+        if metrics:
+            metrics.handled(message.platform, time.perf_counter() - started)
     except Exception:
         log.exception("handling a %s message failed; sending the error reply", message.platform)
         reply = responder.error_reply(message)
-    if reply.kind is ReplyKind.NONE:
-        return
+        outcome = "error"
+    if reply.kind in NOTHING_TO_SEND:
+        return "duplicate" if reply.kind is ReplyKind.DUPLICATE else "silent"
     try:
         await webhook.send(message, reply)
     except Exception:
         log.exception("sending a %s reply failed", message.platform)
+        return "send_failed"
+    if metrics:
+        metrics.replied(message.platform, reply.kind.value)
+    return outcome

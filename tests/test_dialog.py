@@ -141,7 +141,7 @@ def test_error_reply_needs_no_storage(dialog: Dialog):
 async def test_a_redelivered_update_is_not_answered_twice(dialog: Dialog):
     message = IncomingMessage("telegram", "u1", "what is an EMG test", event_id="900000001")
     assert (await dialog.handle(message)).kind is ReplyKind.ANSWER
-    assert (await dialog.handle(message)).kind is ReplyKind.NONE
+    assert (await dialog.handle(message)).kind is ReplyKind.DUPLICATE
 
 
 async def test_answers_carry_feedback_buttons_that_are_counted(dialog: Dialog, journal):

@@ -100,12 +100,12 @@ class LineWebhook:
     def parse(self, headers: Mapping[str, str], body: bytes) -> list[IncomingMessage]:
         signature = headers.get("x-line-signature")
         if not signature:
-            raise WebhookRejected(400, "missing X-Line-Signature")
+            raise WebhookRejected(400, "missing X-Line-Signature", "rejected_signature")
         try:
             # The signature covers the exact bytes: decode only, never re-serialise.
             events = self._parser.parse(body.decode("utf-8"), signature)
         except InvalidSignatureError:
-            raise WebhookRejected(400, "invalid X-Line-Signature") from None
+            raise WebhookRejected(400, "invalid X-Line-Signature", "rejected_signature") from None
         except (ValueError, KeyError, TypeError, AttributeError):
             # Not UTF-8, not JSON, or not a webhook body, although correctly signed.
             raise WebhookRejected(400, "malformed LINE webhook body") from None

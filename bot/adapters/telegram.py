@@ -83,7 +83,7 @@ class TelegramAdapter:
         given = headers.get(SECRET_HEADER, "").encode()
         # Constant time, and an unset secret refuses everything rather than accepting all.
         if not self._secret or not hmac.compare_digest(given, self._secret):
-            raise WebhookRejected(403, "missing or wrong secret token")
+            raise WebhookRejected(403, "missing or wrong secret token", "rejected_secret")
         return self._incoming(self._decode(body))
 
     async def acknowledge(self, message: IncomingMessage) -> None:
