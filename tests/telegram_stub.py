@@ -3,7 +3,8 @@
 It answers like Telegram: form-encoded requests at /bot<token>/<method> (structured fields such
 as reply_markup are JSON inside the form), `{"ok": true, "result": ...}` bodies, and errors
 with `error_code`, `description` and, for 429, `parameters.retry_after`. Every request is
-recorded in order, failed ones included.
+recorded in order, failed ones included. `hold()` keeps sendMessage calls waiting until
+`release()`, for tests of what happens to a reply still on its way.
 """
 
 from __future__ import annotations
@@ -60,6 +61,11 @@ class TelegramStub:
     _updates: list[dict[str, Any]] = field(default_factory=list)
     _arrived: asyncio.Event = field(default_factory=asyncio.Event)
     _message_id: int = 5000
+    _released: asyncio.Event = field(default_factory=asyncio.Event)
+    waiting: int = 0  # sendMessage calls held by hold()
+
+    def __post_init__(self) -> None:
+        self._released.set()
 
     @property
     def app(self) -> Starlette:
@@ -69,6 +75,12 @@ class TelegramStub:
 
     def fail_next(self, method: str, status: int, *, retry_after: int | None = None) -> None:
         self._failures.setdefault(method, []).append(Failure(status, retry_after))
+
+    def hold(self) -> None:
+        self._released.clear()
+
+    def release(self) -> None:
+        self._released.set()
 
     def queue_update(self, update: dict[str, Any]) -> None:
         """Make `update` available to getUpdates (long polling)."""
@@ -89,6 +101,10 @@ class TelegramStub:
             return _error(401, "Unauthorized")
         method = request.path_params["method"]
         params = _decode(await request.body())
+        if method == "sendMessage" and not self._released.is_set():
+            self.waiting += 1
+            await self._released.wait()
+            self.waiting -= 1
         failures = self._failures.get(method)
         if failures:
             failure = failures.pop(0)

@@ -1,0 +1,99 @@
+"""`main.py serve` as a process: its JSON logs, and a SIGTERM that lets replies in flight finish."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest_asyncio
+
+from tests.conftest import TINY_FAQ
+from tests.serve_process import ServeProcess, serving_process
+from tests.support import eventually, serving
+from tests.telegram_stub import TelegramStub
+from tests.test_telegram import ALEX, SECRET, TOKEN, said
+
+
+@pytest_asyncio.fixture
+async def stub() -> AsyncIterator[TelegramStub]:
+    api = TelegramStub(TOKEN)
+    async with serving(api.app) as url:
+        api.url = url
+        yield api
+        api.release()  # a held request would keep the stub's server from stopping
+
+
+def telegram_env(stub: TelegramStub, **extra: str) -> dict[str, str]:
+    return {
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_WEBHOOK_SECRET": SECRET,
+        "TELEGRAM_API_BASE_URL": f"{stub.url}/bot",
+        "FAQ_DIR": str(TINY_FAQ),
+        **extra,
+    }
+
+
+async def post(server: ServeProcess, update: dict, **headers: str) -> httpx.Response:
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        return await http.post(
+            "/telegram/webhook",
+            json=update,
+            headers={"X-Telegram-Bot-Api-Secret-Token": SECRET, **headers},
+        )
+
+
+def records(server: ServeProcess) -> list[dict]:
+    return [json.loads(line) for line in server.lines if line.startswith("{")]
+
+
+async def test_serve_logs_json_lines_tagged_with_the_request_and_never_the_text(stub):
+    async with serving_process(telegram_env(stub)) as server:
+        stub.fail_next("sendMessage", 400)  # makes the background answering log an error
+        response = await post(server, said("what is an EMG test", 7001), **{"X-Request-ID": "r-1"})
+        assert response.headers["X-Request-ID"] == "r-1"
+        await server.logged("sending a telegram reply failed")
+        generated = await post(server, said("thanks", 7002))
+        assert len(generated.headers["X-Request-ID"]) == 32, "a fresh id when none was given"
+        await eventually(lambda: len(stub.sent()) == 1)
+    assert all(line.startswith("{") for line in server.lines), server.log
+    lines = records(server)
+    assert {"time", "level", "logger", "message"} <= lines[0].keys()
+    [failed] = [line for line in lines if line["message"] == "sending a telegram reply failed"]
+    assert failed["level"] == "ERROR" and "Traceback" in failed["exc_info"]
+    assert failed["request_id"] == "r-1" and failed["platform"] == "telegram"
+    assert len(failed["user"]) >= 16 and str(ALEX) not in failed["user"], "hashed, not the id"
+    access = [line for line in lines if line["logger"] == "uvicorn.access"]
+    assert any(line.get("request_id") == "r-1" for line in access)
+    assert "EMG" not in server.log and "thanks" not in server.log
+
+
+async def test_sigterm_waits_for_a_reply_still_being_sent_then_exits_0(stub):
+    server = await ServeProcess(telegram_env(stub, SHUTDOWN_GRACE="60")).start()
+    try:
+        stub.hold()
+        assert (await post(server, said("what is an EMG test", 7101))).status_code == 200
+        await eventually(lambda: stub.waiting == 1, within=20)
+        server.terminate()
+        await server.logged("Waiting for background tasks to complete")
+        assert server.running, "serve must wait for the reply in flight"
+        stub.release()
+        assert await server.wait() == 0, server.log
+    finally:
+        await server.stop()
+    [reply] = stub.sent()
+    assert "What is an EMG test?" in reply["text"]
+
+
+async def test_the_wait_on_sigterm_is_bounded_by_shutdown_grace(stub):
+    server = await ServeProcess(telegram_env(stub, SHUTDOWN_GRACE="0.5")).start()
+    try:
+        stub.hold()
+        assert (await post(server, said("what is an EMG test", 7201))).status_code == 200
+        await eventually(lambda: stub.waiting == 1, within=20)
+        server.terminate()
+        assert await server.wait() == 0, server.log
+    finally:
+        await server.stop()
+    assert "timeout graceful shutdown exceeded" in server.log
+    assert stub.sent() == []
