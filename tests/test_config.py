@@ -70,3 +70,29 @@ def test_serving_needs_a_platform_and_a_hash_key():
 def test_bad_port_is_a_clear_error():
     with pytest.raises(ConfigError, match="PORT must be a number"):
         Settings.from_env({"PORT": "eighty"})
+
+
+def test_operations_settings_have_defaults_and_clear_errors():
+    default = Settings.from_env({})
+    assert (default.log_format, default.metrics_token, default.metrics_dir) == (None, None, None)
+    assert (default.shutdown_grace, default.max_body_bytes) == (20.0, 1024 * 1024)
+    given = Settings.from_env(
+        {
+            "LOG_FORMAT": "TEXT",
+            "METRICS_TOKEN": "m" * 16,
+            "SHUTDOWN_GRACE": "5.5",
+            "MAX_BODY_BYTES": "65536",
+            "PROMETHEUS_MULTIPROC_DIR": "/tmp/metrics",
+        }
+    )
+    assert given.log_format == "text" and given.metrics_token == "m" * 16
+    assert (given.shutdown_grace, given.max_body_bytes) == (5.5, 65536)
+    assert given.metrics_dir == "/tmp/metrics"
+    for name, value, message in [
+        ("LOG_FORMAT", "xml", "LOG_FORMAT must be one of json, text"),
+        ("METRICS_TOKEN", "short", "METRICS_TOKEN must be at least 16"),
+        ("SHUTDOWN_GRACE", "soon", "SHUTDOWN_GRACE must be a number"),
+        ("MAX_BODY_BYTES", "0", "MAX_BODY_BYTES must be above 0"),
+    ]:
+        with pytest.raises(ConfigError, match=message):
+            Settings.from_env({name: value})

@@ -114,3 +114,22 @@ async def test_an_oversized_body_is_refused_without_reading_it_all(dialog: Dialo
         )
     assert response.status_code == 413
     assert webhook.sent == []
+
+
+async def test_the_body_limit_is_a_setting_and_holds_for_streamed_bodies(dialog: Dialog):
+    webhook = RecordingWebhook()
+    app = create_app(dialog, {"/hook": webhook}, max_body=1000)
+
+    async def chunks(total: int):
+        for _ in range(total // 100):
+            yield b"x" * 100
+
+    async with serving(app) as url, httpx.AsyncClient() as client:
+        headers = {"x-secret": "ok"}
+        declared = await client.post(f"{url}/hook", content=b"x" * 1001, headers=headers)
+        # No Content-Length: sent chunked, so only counting the bytes can stop it.
+        streamed = await client.post(f"{url}/hook", content=chunks(5000), headers=headers)
+        assert "content-length" not in streamed.request.headers
+        within = await client.post(f"{url}/hook", content=chunks(900), headers=headers)
+    assert (declared.status_code, streamed.status_code, within.status_code) == (413, 413, 200)
+    assert streamed.headers["X-Request-ID"]
