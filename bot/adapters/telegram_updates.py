@@ -9,8 +9,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from types import NoneType
 
-from telegram import Bot, CallbackQuery, MaybeInaccessibleMessage, Message, MessageEntity, Update
+from telegram import (
+    Bot,
+    CallbackQuery,
+    Chat,
+    MaybeInaccessibleMessage,
+    Message,
+    MessageEntity,
+    Update,
+    User,
+)
 
 from bot.core import IncomingMessage, MessageKind
 
@@ -20,6 +30,9 @@ GROUP_CHATS = frozenset({"group", "supergroup"})
 COMMANDS = frozenset({"start", "help", "topics", "lang", "language"})
 # "/start", "/start@our_bot", "/start@our_bot payload": 1-32 letters, digits and underscores.
 _COMMAND = re.compile(r"/(\w{1,32})(?:@(\w+))?(?:\s+(.*))?", re.ASCII | re.DOTALL)
+
+
+_OPTIONAL_STR = (str, NoneType)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +65,8 @@ def to_incoming(update: Update, bot: Bot, staff_chat: int | None = None) -> Inco
     Text in the staff chat (HANDOFF_CHAT) is a STAFF message, with the text of the message it
     replies to: staff answer a ticket by replying to it.
     """
+    if not _well_typed(update):
+        return None
     if update.callback_query is not None:
         return _from_button(update.update_id, update.callback_query)
     message = update.message
@@ -60,6 +75,32 @@ def to_incoming(update: Update, bot: Bot, staff_chat: int | None = None) -> Inco
     if message is not None:
         return _from_message(update.update_id, message, bot)
     return None
+
+
+def _well_typed(update: Update) -> bool:
+    """PTB builds objects from whatever JSON it gets without checking types; Telegram's own
+    updates always pass. The fields read below must have their documented types, or a
+    malformed update would fail later, while answering (found by tests/test_fuzz_webhooks.py)."""
+    query = update.callback_query
+    message = query.message if query is not None else update.message
+    fields: list[tuple[object, tuple[type, ...]]] = []
+    if query is not None:
+        fields += [(query.id, (str,)), (query.data, _OPTIONAL_STR), (query.from_user, (User,))]
+        fields += _user_fields(query.from_user)
+    if message is not None:
+        chat = message.chat
+        fields += [(message.message_id, (int,)), (chat, (Chat,))]
+        if isinstance(chat, Chat):
+            fields += [(chat.id, (int,)), (chat.type, (str,))]
+        if isinstance(message, Message):
+            fields += [(message.text, _OPTIONAL_STR), (message.caption, _OPTIONAL_STR)]
+            fields += [(message.message_thread_id, (int, NoneType))]
+            fields += _user_fields(message.from_user)
+    return all(isinstance(value, types) and not isinstance(value, bool) for value, types in fields)
+
+
+def _user_fields(user: User | None) -> list[tuple[object, tuple[type, ...]]]:
+    return [] if user is None else [(user.id, (int,)), (user.language_code, _OPTIONAL_STR)]
 
 
 def _from_staff(update_id: int, message: Message, bot: Bot) -> IncomingMessage | None:
