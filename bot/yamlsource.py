@@ -37,7 +37,11 @@ class YamlDoc:
 
 
 def load_yaml(text: str) -> YamlDoc:
-    loader = yaml.SafeLoader(text)
+    try:
+        # The reader refuses control characters (a stray NUL) as soon as it is built.
+        loader = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as error:
+        raise YamlSyntaxError(text.count("\n", 0, error.position) + 1, error.reason) from None
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None

@@ -155,3 +155,14 @@ def test_jsonl_with_a_bad_line_names_it(tmp_path: Path):
     path.write_text('{"id": "q-1", "question": "ok"}\nnot json\n')
     with pytest.raises(FaqError, match=r"corpus\.jsonl:2"):
         load_faq(path)
+
+
+def test_a_control_character_is_a_syntax_error_on_its_line(tmp_path: Path):
+    # Found by tests/test_fuzz_faq.py: PyYAML refuses it before parsing, outside its usual errors.
+    text = (TINY_FAQ / "tests.yaml").read_text().replace("topic:", "topic:\x00", 1)
+    (tmp_path / "tests.yaml").write_text(text)
+    with pytest.raises(FaqError) as raised:
+        load_faq(tmp_path)
+    [problem] = raised.value.problems
+    assert (Path(problem.file).name, problem.line) == ("tests.yaml", 1)
+    assert "YAML syntax: special characters are not allowed" in problem.message
