@@ -121,5 +121,6 @@ def metrics_route(metrics: Metrics, token: str | None) -> Route:
 
 def clear_multiprocess_dir(directory: str) -> None:
     """Figures left by an earlier run would be summed into this one: start from nothing."""
+    Path(directory).mkdir(parents=True, exist_ok=True)
     for stale in Path(directory).glob("*.db"):
         stale.unlink()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 
@@ -47,8 +48,9 @@ def records(server: ServeProcess) -> list[dict]:
     return [json.loads(line) for line in server.lines if line.startswith("{")]
 
 
-async def test_serve_logs_json_lines_tagged_with_the_request_and_never_the_text(stub):
-    async with serving_process(telegram_env(stub)) as server:
+async def test_serve_logs_json_lines_tagged_with_the_request_and_never_the_text(stub, tmp_path):
+    metrics_dir = str(tmp_path / "metrics")  # multiprocess mode, as with several workers
+    async with serving_process(telegram_env(stub, PROMETHEUS_MULTIPROC_DIR=metrics_dir)) as server:
         stub.fail_next("sendMessage", 400)  # makes the background answering log an error
         response = await post(server, said("what is an EMG test", 7001), **{"X-Request-ID": "r-1"})
         assert response.headers["X-Request-ID"] == "r-1"
@@ -56,6 +58,16 @@ async def test_serve_logs_json_lines_tagged_with_the_request_and_never_the_text(
         generated = await post(server, said("thanks", 7002))
         assert len(generated.headers["X-Request-ID"]) == 32, "a fresh id when none was given"
         await eventually(lambda: len(stub.sent()) == 1)
+        counted = 'bot_updates_total{outcome="answered",platform="telegram"} 1.0'
+        async with httpx.AsyncClient(base_url=server.url) as http:
+            for _ in range(500):  # counted just after the stub answered the send
+                scraped = (await http.get("/metrics")).text
+                if counted in scraped:
+                    break
+                await asyncio.sleep(0.01)
+    assert counted in scraped
+    assert 'bot_updates_total{outcome="send_failed",platform="telegram"} 1.0' in scraped
+    assert 'bot_replies_total{kind="smalltalk",platform="telegram"} 1.0' in scraped
     assert all(line.startswith("{") for line in server.lines), server.log
     lines = records(server)
     assert {"time", "level", "logger", "message"} <= lines[0].keys()
