@@ -2,7 +2,7 @@
 
 python main.py                      serve if a platform is configured, else chat locally
 python main.py chat [--faq PATH] [--json] [--user ID]
-python main.py serve [--host H] [--port P]
+python main.py serve [--host H] [--port P] [--workers N] [--loop L] [--http H] [--access-log]
 python main.py telegram set-webhook --url https://HOST/telegram/webhook [--drop-pending-updates]
 python main.py telegram polling [--faq PATH] [--drop-pending-updates]
 python main.py faq check [DIR] [--no-selftest]
@@ -22,6 +22,7 @@ import time
 from collections.abc import Mapping, Sequence
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from bot import admin_cli
@@ -39,6 +40,9 @@ from bot.reload import Reloader
 from bot.settings import Settings
 from bot.storage import Storage, build_storage
 from bot.web import Webhook, answer, create_app
+
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
 
 log = logging.getLogger("bot")
 
@@ -127,7 +131,11 @@ def build_telegram(settings: Settings, *, polling: bool = False) -> TelegramAdap
     )
     staff = staff_chat_on(settings, "telegram")
     return TelegramAdapter(
-        application, settings.telegram_webhook_secret, staff_chat=int(staff) if staff else None
+        application,
+        settings.telegram_webhook_secret,
+        staff_chat=int(staff) if staff else None,
+        # Long polling has no webhook response to ride in.
+        answers_in_response=settings.telegram_reply_in_response and not polling,
     )
 
 
@@ -155,9 +163,8 @@ def run_chat(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def run_serve(settings: Settings, args: argparse.Namespace) -> int:
-    import uvicorn
-
+def build_web_app(settings: Settings) -> Starlette:
+    """The whole web app for `settings`: adapters, dialog, storage, reload and pages."""
     settings.check_for_serving()
     config = load_config(settings.config_dir)
     storage = build_storage(settings, config)
@@ -168,15 +175,42 @@ def run_serve(settings: Settings, args: argparse.Namespace) -> int:
         if settings.admin_token
         else []
     )
-    app = create_app(
+    return create_app(
         dialog,
         build_webhooks(adapters),
         on_startup=[reloader.start],
         on_shutdown=[reloader.stop, storage.close],
         pages=pages,
     )
-    port = args.port or settings.port
-    uvicorn.run(app, host=args.host, port=port, log_level=settings.log_level.lower())
+
+
+def web_app() -> Starlette:
+    """What each uvicorn worker process calls (`main:web_app`, factory=True): worker processes
+    are started fresh, so each reads the environment and builds its own clients."""
+    settings = Settings.from_env(os.environ)
+    configure_logging(settings)
+    return build_web_app(settings)
+
+
+def run_serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    workers = args.workers or settings.web_concurrency
+    options = {
+        "host": args.host,
+        "port": args.port or settings.port,
+        "log_level": settings.log_level.lower(),
+        "loop": args.loop,
+        "http": args.http,
+        # One log line per request costs more CPU than answering it; our own logs say enough.
+        "access_log": args.access_log,
+    }
+    if workers == 1:
+        uvicorn.run(build_web_app(settings), **options)
+    else:
+        # Several processes need an import string; each worker builds the app from the env.
+        settings.check_for_serving()
+        uvicorn.run("main:web_app", factory=True, workers=workers, **options)
     return 0
 
 
@@ -237,7 +271,8 @@ async def poll_telegram(
 
 def run_default(settings: Settings, args: argparse.Namespace) -> int:
     if settings.telegram_enabled or settings.line_enabled:
-        args.host, args.port = "0.0.0.0", None
+        args.host, args.port, args.workers = "0.0.0.0", None, None
+        args.loop, args.http, args.access_log = "auto", "auto", False
         return run_serve(settings, args)
     args.faq, args.json, args.user = str(settings.faq_dir), False, "local"
     return run_chat(settings, args)
@@ -258,6 +293,14 @@ def parser(settings: Settings) -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the web app for the configured platforms")
     serve.add_argument("--host", default="0.0.0.0")
     serve.add_argument("--port", type=int, default=None, help="default: $PORT or 8000")
+    serve.add_argument(
+        "--workers", type=int, default=None, help="processes (default: $WEB_CONCURRENCY or 1)"
+    )
+    serve.add_argument("--loop", choices=("auto", "asyncio", "uvloop"), default="auto")
+    serve.add_argument("--http", choices=("auto", "h11", "httptools"), default="auto")
+    serve.add_argument(
+        "--access-log", action="store_true", help="log every request (costs CPU under load)"
+    )
     serve.set_defaults(run=run_serve)
 
     config = commands.add_parser("config", help="check config/").add_subparsers(
@@ -320,14 +363,18 @@ def parser(settings: Settings) -> argparse.ArgumentParser:
     return top
 
 
+def configure_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    # httpx logs every request URL at INFO, and Bot API URLs contain the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] = os.environ) -> int:
     try:
         settings = Settings.from_env(environ)
-        logging.basicConfig(
-            level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-        )
-        # httpx logs every request URL at INFO, and Bot API URLs contain the bot token.
-        logging.getLogger("httpx").setLevel(logging.WARNING)
+        configure_logging(settings)
         args = parser(settings).parse_args(argv)
         return args.run(settings, args)
     except FaqError as error:
