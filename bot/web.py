@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from typing import Protocol
+from typing import Protocol, cast, runtime_checkable
 
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
@@ -41,6 +41,19 @@ class Webhook(Protocol):
     def chat_address(self, chat_id: str) -> str: ...
 
     async def push(self, address: str, reply: Reply) -> None: ...
+
+
+@runtime_checkable
+class AnswersInResponse(Protocol):
+    """A webhook that can carry a reply in its HTTP response (Telegram: a Bot API method call
+    as the response body). Saves an outbound request per reply; the price is that nobody
+    learns whether it was delivered."""
+
+    answers_in_response: bool
+
+    def response_call(self, message: IncomingMessage, reply: Reply) -> dict[str, object] | None:
+        """The reply as one method call, or None when it needs more (several messages)."""
+        ...
 
 
 class Responder(Protocol):
@@ -88,6 +101,9 @@ async def healthz(request: Request) -> Response:
 
 
 def _receiver(responder: Responder, webhook: Webhook) -> Callable[[Request], Awaitable[Response]]:
+    answers_inline = isinstance(webhook, AnswersInResponse) and webhook.answers_in_response
+    inline = cast(AnswersInResponse, webhook) if answers_inline else None
+
     async def receive(request: Request) -> Response:
         body = await _read_limited(request)
         if body is None:
@@ -99,11 +115,25 @@ def _receiver(responder: Responder, webhook: Webhook) -> Callable[[Request], Awa
             return PlainTextResponse(rejected.reason, status_code=rejected.status)
         if not messages:
             return PlainTextResponse("ok")
+        if inline is not None and len(messages) == 1:
+            return await _answer_in_response(responder, inline, messages[0])
         return PlainTextResponse(
             "ok", background=BackgroundTask(answer_all, responder, webhook, messages)
         )
 
     return receive
+
+
+async def _answer_in_response(
+    responder: Responder, webhook: AnswersInResponse, message: IncomingMessage
+) -> Response:
+    """Decide the reply before responding; the courtesy calls (button spinner) go after."""
+    reply = await _decide(responder, message)
+    call = None if reply.kind is ReplyKind.NONE else webhook.response_call(message, reply)
+    if call is not None:
+        return JSONResponse(call, background=BackgroundTask(webhook.acknowledge, message))
+    sender = cast(Webhook, webhook)
+    return PlainTextResponse("ok", background=BackgroundTask(_send, sender, message, reply))
 
 
 async def _read_limited(request: Request) -> bytes | None:
@@ -130,13 +160,26 @@ async def answer_all(
 async def answer(responder: Responder, webhook: Webhook, message: IncomingMessage) -> None:
     try:
         await webhook.acknowledge(message)
-        reply = await responder.handle(message)
+    except Exception:
+        log.exception("acknowledging a %s message failed", message.platform)
+    await _send(webhook, message, await _decide(responder, message), acknowledged=True)
+
+
+async def _decide(responder: Responder, message: IncomingMessage) -> Reply:
+    try:
+        return await responder.handle(message)
     except Exception:
         log.exception("handling a %s message failed; sending the error reply", message.platform)
-        reply = responder.error_reply(message)
-    if reply.kind is ReplyKind.NONE:
-        return
+        return responder.error_reply(message)
+
+
+async def _send(
+    webhook: Webhook, message: IncomingMessage, reply: Reply, *, acknowledged: bool = False
+) -> None:
     try:
-        await webhook.send(message, reply)
+        if not acknowledged:
+            await webhook.acknowledge(message)
+        if reply.kind is not ReplyKind.NONE:
+            await webhook.send(message, reply)
     except Exception:
         log.exception("sending a %s reply failed", message.platform)

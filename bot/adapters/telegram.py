@@ -61,8 +61,11 @@ class TelegramAdapter:
         max_retries: int = 2,
         max_retry_wait: float = 30.0,
         staff_chat: int | None = None,
+        answers_in_response: bool = False,
     ) -> None:
         self._app = application
+        # TELEGRAM_REPLY_IN_RESPONSE: a one-message reply rides in the webhook response.
+        self.answers_in_response = answers_in_response
         self._staff_chat = staff_chat  # the chat id of HANDOFF_CHAT, if it is on Telegram
         self._secret = (secret or "").encode()
         self._max_retries = max_retries
@@ -92,6 +95,8 @@ class TelegramAdapter:
         if address.callback_id:
             # Stops the spinner on the button even if answering fails later.
             await _quietly(bot.answer_callback_query(address.callback_id), "answerCallbackQuery")
+        if self.answers_in_response:
+            return  # the answer is already on its way: "typing..." would only follow it
         typing = bot.send_chat_action(
             address.chat_id, ChatAction.TYPING, message_thread_id=address.thread_id
         )
@@ -103,6 +108,29 @@ class TelegramAdapter:
             quote = address.reply_to if index == 0 else None
             if not await self._deliver(address, outgoing, quote):
                 return
+
+    def response_call(self, message: IncomingMessage, reply: Reply) -> dict[str, object] | None:
+        """A one-message reply as a sendMessage call for the webhook response body. Telegram
+        does not say whether it arrived, so a blocked chat or a rate limit goes unnoticed."""
+        outgoing = render(reply)
+        if len(outgoing) != 1:
+            return None
+        address = Address.decode(message.address)
+        call: dict[str, object] = {
+            "method": "sendMessage",
+            "chat_id": address.chat_id,
+            "text": outgoing[0].text,
+            "parse_mode": ParseMode.HTML.value,
+            "link_preview_options": LinkPreviewOptions(is_disabled=True).to_dict(),
+        }
+        if outgoing[0].keyboard is not None:
+            call["reply_markup"] = outgoing[0].keyboard.to_dict()
+        if address.thread_id is not None:
+            call["message_thread_id"] = address.thread_id
+        if address.reply_to:
+            quote = ReplyParameters(address.reply_to, allow_sending_without_reply=True)
+            call["reply_parameters"] = quote.to_dict()
+        return call
 
     def chat_address(self, chat_id: str) -> str:
         return Address(int(chat_id)).encode()
