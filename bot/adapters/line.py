@@ -14,9 +14,9 @@
 
 `send` uses the event's reply token once. When LINE refuses the token (expired or already used)
 it pushes the same messages instead if push fallback is on: pushes count against the monthly
-quota, replies do not. A 5xx or a timeout is retried once, which is safe because LINE accepts a
-reply token and a push retry key only once. Redelivered events are not answered twice: the core
-dedupes on `webhookEventId` in the session store.
+quota, replies do not. A 5xx, a timeout or a per-second rate limit is retried twice, which is
+safe because LINE accepts a reply token and a push retry key only once. Redelivered events are
+not answered twice: the core dedupes on `webhookEventId` in the session store.
 """
 
 from __future__ import annotations
@@ -48,6 +48,7 @@ DEFAULT_API_BASE_URL = "https://api.line.me"
 LOADING_SECONDS = 10  # a multiple of 5; the animation ends as soon as our reply arrives
 LOADING_TIMEOUT = 3.0  # seconds; it is cosmetic and must not hold up the answer
 SEND_TIMEOUT = 10.0  # seconds; the SDK's own default is five minutes
+RETRIES = 2  # after a transient failure; with the default pause the last try is 3 s later
 
 log = logging.getLogger(__name__)
 
@@ -171,27 +172,25 @@ class LineWebhook:
         return await self._deliver("push", push) is _Outcome.SENT
 
     async def _deliver(self, what: str, call: Callable[[], Awaitable[None]]) -> _Outcome:
-        try:
-            await call()
-            return _Outcome.SENT
-        except (ApiException, TimeoutError) as error:
-            if _token_refused(error):
-                return _Outcome.TOKEN_REFUSED
-            if not _transient(error):
-                log.error("LINE %s failed: %s", what, _describe(error))
-                return _Outcome.FAILED
-            log.warning("LINE %s failed (%s); retrying once", what, _describe(error))
-        await asyncio.sleep(self._retry_pause)
-        try:
-            await call()
-            return _Outcome.SENT
-        except (ApiException, TimeoutError) as error:
-            if _token_refused(error) or getattr(error, "status", None) == 409:
-                # The first attempt reached LINE after all: the token is spent, the key known.
-                log.info("LINE %s: the first attempt was delivered", what)
+        """Up to RETRIES more tries, after 1x and 2x retry_pause, for what may pass: a 5xx, a
+        timeout, a per-second rate limit. Safe because a token or retry key works once."""
+        for attempt in range(RETRIES + 1):
+            try:
+                await call()
                 return _Outcome.SENT
-            log.error("LINE %s failed again: %s", what, _describe(error))
-            return _Outcome.FAILED
+            except (ApiException, TimeoutError) as error:
+                if attempt and (_token_refused(error) or getattr(error, "status", None) == 409):
+                    # An earlier attempt reached LINE after all: the token is spent, the key known.
+                    log.info("LINE %s: an earlier attempt was delivered", what)
+                    return _Outcome.SENT
+                if _token_refused(error):
+                    return _Outcome.TOKEN_REFUSED
+                if not _transient(error) or attempt == RETRIES:
+                    log.error("LINE %s failed: %s", what, _describe(error))
+                    return _Outcome.FAILED
+                log.warning("LINE %s failed (%s); retrying", what, _describe(error))
+            await asyncio.sleep(self._retry_pause * (attempt + 1))
+        return _Outcome.FAILED  # not reached: the last attempt returns
 
 
 def _token_refused(error: Exception) -> bool:
@@ -200,6 +199,10 @@ def _token_refused(error: Exception) -> bool:
 
 def _transient(error: Exception) -> bool:
     status = getattr(error, "status", None)
+    if status == 429:
+        # LINE says 429 both for "too many requests per second" (worth a retry) and for the
+        # monthly message quota (not until next month).
+        return "monthly limit" not in _body(error).lower()
     return isinstance(error, TimeoutError) or (isinstance(status, int) and status >= 500)
 
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from telegram import LinkPreviewOptions, ReplyParameters, Update
 from telegram.constants import ChatAction, ParseMode
-from telegram.error import Forbidden, RetryAfter, TelegramError
+from telegram.error import Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application, ContextTypes, TypeHandler
 from telegram.warnings import PTBDeprecationWarning
 
@@ -60,6 +60,7 @@ class TelegramAdapter:
         *,
         max_retries: int = 2,
         max_retry_wait: float = 30.0,
+        retry_pause: float = 1.0,
         staff_chat: int | None = None,
         answers_in_response: bool = False,
     ) -> None:
@@ -70,6 +71,7 @@ class TelegramAdapter:
         self._secret = (secret or "").encode()
         self._max_retries = max_retries
         self._max_retry_wait = max_retry_wait
+        self._retry_pause = retry_pause  # before retrying a 5xx: 1x, then 2x
         # Chats that refused a message (user blocked the bot), so it is logged once, not per
         # message; removed again when a message gets through. Holds ids only, never text.
         self._refused: set[int] = set()
@@ -236,7 +238,8 @@ class TelegramAdapter:
         return [message] if message else []
 
     async def _deliver(self, address: Address, outgoing: Outgoing, quote: int | None) -> bool:
-        """Send one message, waiting out rate limits within bounds; False if the chat refused it."""
+        """Send one message, waiting out rate limits and server errors within bounds; False if
+        the chat refused it."""
         waited = 0.0
         for attempt in range(self._max_retries + 1):
             try:
@@ -246,6 +249,16 @@ class TelegramAdapter:
                 if attempt == self._max_retries or waited + delay > self._max_retry_wait:
                     raise
                 log.warning("Telegram asked to slow down; retrying in %.0f s", delay)
+                await asyncio.sleep(delay)
+                waited += delay
+            except TimedOut:
+                raise  # it may have been sent: a retry could post the answer twice
+            except NetworkError as error:
+                # A 5xx or a refused connection: Telegram did not take the message.
+                delay = self._retry_pause * (attempt + 1)
+                if attempt == self._max_retries:
+                    raise
+                log.warning("Telegram send failed (%s); retrying in %.1f s", error.message, delay)
                 await asyncio.sleep(delay)
                 waited += delay
             except Forbidden as error:
