@@ -220,6 +220,7 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--log", default="/tmp/bench-load-app.log")
     parser.add_argument("--profile", type=int, help="py-spy one worker during this rate's step")
     parser.add_argument("--faults", action="store_true", help="run the fault scenarios instead")
+    parser.add_argument("--scenarios", help="with --faults: only these (comma-separated)")
     return parser.parse_args()
 
 

@@ -52,6 +52,7 @@ class Ledger:
     failures_served: int = 0  # requests the stub failed on purpose (each one a retry or a loss)
     http_errors: int = 0  # webhook requests answered 5xx or not at all (then redelivered)
     rejected: int = 0  # webhook requests answered 4xx
+    updates: list[Update] = field(default_factory=list)  # every distinct update sent
 
     def add_users(self, users: list[User]) -> None:
         for user in users:
@@ -59,6 +60,7 @@ class Ledger:
             self.idle.append(user)
 
     def sent(self, update: Update) -> None:
+        self.updates.append(update)
         update.user.waiting = update
         update.user.pending.append(update)
         if update.path.startswith("/line"):
@@ -208,7 +210,9 @@ async def running(variant: Variant, ledger: Ledger, log: Path) -> AsyncIterator[
     try:
         await wait_until_up(base, app)
         await wait_until_up(stub_base, stub, path="/control", method="GET")
-        yield Running(base, stub_base, app, redis, reader)
+        run = Running(base, stub_base, app, redis, reader)
+        yield run
+        redis = run.redis  # a fault may have replaced it
     finally:
         for process in (app, stub):
             if process.returncode is None:
