@@ -70,3 +70,13 @@ def test_serving_needs_a_platform_and_a_hash_key():
 def test_bad_port_is_a_clear_error():
     with pytest.raises(ConfigError, match="PORT must be a number"):
         Settings.from_env({"PORT": "eighty"})
+
+
+def test_workers_and_replies_in_the_response_from_env():
+    settings = Settings.from_env({"WEB_CONCURRENCY": "3", "TELEGRAM_REPLY_IN_RESPONSE": "true"})
+    assert settings.web_concurrency == 3
+    assert settings.telegram_reply_in_response is True
+    defaults = Settings.from_env({})
+    assert (defaults.web_concurrency, defaults.telegram_reply_in_response) == (1, False)
+    with pytest.raises(ConfigError, match="WEB_CONCURRENCY"):
+        Settings.from_env({"WEB_CONCURRENCY": "0"})
