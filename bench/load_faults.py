@@ -56,34 +56,53 @@ class Outcome:
     lost: int
     duplicated: int
     redelivered: int  # webhook requests that got a 5xx or no answer and were sent again
+    server_errors: int  # of which the app answered 5xx
     failures_served: int  # stub answers that were 429/5xx on purpose (each one a retry)
     alive: bool
     note: str
 
 
-async def run_scenario(name: str, fault: Fault, rate: int, seconds: float, log: Path) -> Outcome:
+async def run_all(names: list[str], rate: int, seconds: float, log: Path) -> list[Outcome]:
+    """One deployment, the scenarios one after the other (the worker ones last: they change
+    it), each judged on the updates sent during it."""
     ledger = Ledger()
     traffic = Traffic(Phrasebook.from_faq(ROOT / "faq"))
-    ledger.add_users(traffic.users(3000))
+    ledger.add_users(traffic.users(4000))
+    outcomes = []
     async with (
         running(WORKERS, ledger, log) as app,
         aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=256)) as session,
     ):
         load = Load(session, ledger, traffic, rate, seconds)
-        note = await fault(app, load)
-        await asyncio.sleep(1.0)  # late duplicates
-        alive = app.app.returncode is None and await _healthy(session, app.base)
-    updates = ledger.updates
-    return Outcome(
-        name,
-        len(updates),
-        sum(1 for update in updates if not update.replies),
-        sum(update.replies - 1 for update in updates if update.replies > 1) + ledger.stray,
-        ledger.http_errors,
-        ledger.failures_served,
-        alive,
-        note,
-    )
+        for name in names:
+            before = (
+                len(ledger.updates),
+                ledger.stray,
+                ledger.http_errors,
+                ledger.failures_served,
+                ledger.server_errors,
+            )
+            note = await SCENARIOS[name](app, load)
+            await asyncio.sleep(1.0)  # late duplicates
+            alive = app.app.returncode is None and await _healthy(session, app.base)
+            updates = ledger.updates[before[0] :]
+            outcomes.append(
+                Outcome(
+                    name,
+                    len(updates),
+                    sum(1 for update in updates if not update.replies),
+                    sum(update.replies - 1 for update in updates if update.replies > 1)
+                    + ledger.stray
+                    - before[1],
+                    ledger.http_errors - before[2],
+                    ledger.server_errors - before[4],
+                    ledger.failures_served - before[3],
+                    alive,
+                    note,
+                )
+            )
+            print(table(outcomes[-1:]).splitlines()[1], flush=True)
+    return outcomes
 
 
 async def _healthy(session: aiohttp.ClientSession, base: str) -> bool:
@@ -182,7 +201,7 @@ async def _custom(
         tasks.append(asyncio.create_task(send(update)))
         await asyncio.sleep(2 / load.rate)
     await asyncio.gather(*tasks)
-    await asyncio.sleep(3.0)
+    await asyncio.sleep(1.5)
     return note
 
 
@@ -213,12 +232,13 @@ SCENARIOS: dict[str, Fault] = {
 
 def table(outcomes: list[Outcome]) -> str:
     lines = [
-        f"{'scenario':<15} {'updates':>7} {'lost':>5} {'dup':>4} {'redelivered':>11} "
+        f"{'scenario':<15} {'updates':>7} {'lost':>5} {'dup':>4} {'redelivered':>11} {'5xx':>4} "
         f"{'API errors served':>17} {'alive':>5}  note"
     ]
     for o in outcomes:
         lines.append(
             f"{o.scenario:<15} {o.updates:>7} {o.lost:>5} {o.duplicated:>4} {o.redelivered:>11} "
+            f"{o.server_errors:>4} "
             f"{o.failures_served:>17} {'yes' if o.alive else 'NO':>5}  {o.note}"
         )
     return "\n".join(lines)
@@ -226,10 +246,8 @@ def table(outcomes: list[Outcome]) -> str:
 
 async def main(args: argparse.Namespace) -> None:
     rate = int(args.rates.split(",")[0]) if args.rates != "100,200,400,600,800,1000" else 60
-    print(f"fault scenarios at {rate} updates/s for {args.seconds:g} s each, 2 workers")
-    outcomes = []
     chosen = args.scenarios.split(",") if args.scenarios else list(SCENARIOS)
-    for name, fault in ((name, SCENARIOS[name]) for name in chosen):
-        outcomes.append(await run_scenario(name, fault, rate, args.seconds, Path(args.log)))
-        print(table(outcomes[-1:]).splitlines()[1], flush=True)
+    print(f"fault scenarios at {rate} updates/s for {args.seconds:g} s each, 2 workers")
+    print(table([]))
+    outcomes = await run_all(chosen, rate, args.seconds, Path(args.log))
     print("\n" + table(outcomes))

@@ -51,6 +51,7 @@ class Ledger:
     stray: int = 0  # replies for a user with nothing outstanding: duplicates
     failures_served: int = 0  # requests the stub failed on purpose (each one a retry or a loss)
     http_errors: int = 0  # webhook requests answered 5xx or not at all (then redelivered)
+    server_errors: int = 0  # of which answered 5xx: the app must never do that
     rejected: int = 0  # webhook requests answered 4xx
     updates: list[Update] = field(default_factory=list)  # every distinct update sent
 
@@ -117,6 +118,7 @@ async def deliver(
             ledger.rejected += 1
             return
         ledger.http_errors += 1
+        ledger.server_errors += status >= 500
         await asyncio.sleep(REDELIVERY_PAUSE)
 
 
