@@ -22,11 +22,14 @@ not answered twice: the core dedupes on `webhookEventId` in the session store.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from enum import Enum
 
+import aiohttp
+from aiohttp.helpers import get_env_proxy_for_url
 from linebot.v3.exceptions import InvalidSignatureError
 from linebot.v3.messaging import (
     ApiException,
@@ -39,6 +42,7 @@ from linebot.v3.messaging import (
     ShowLoadingAnimationRequest,
 )
 from linebot.v3.webhook import WebhookParser
+from yarl import URL
 
 from bot.adapters.line_events import Address, chat_kind, to_incoming
 from bot.adapters.line_render import render
@@ -85,6 +89,7 @@ class LineWebhook:
     async def start(self) -> None:
         # One HTTP session for the app's lifetime, opened inside the running event loop.
         self._client = AsyncApiClient(self._configuration)
+        await _read_environment_once(self._client)
         self._api = AsyncMessagingApi(self._client)
 
     async def stop(self) -> None:
@@ -191,6 +196,24 @@ class LineWebhook:
                 log.warning("LINE %s failed (%s); retrying", what, _describe(error))
             await asyncio.sleep(self._retry_pause * (attempt + 1))
         return _Outcome.FAILED  # not reached: the last attempt returns
+
+
+async def _read_environment_once(client: AsyncApiClient) -> None:
+    """line-bot-sdk opens its aiohttp session with trust_env=True, so every request looked up
+    ~/.netrc and the proxy variables in worker threads: two thread hops per request, a sixth of
+    a worker's CPU under load (bench/load.py --profile). Read the proxy once here instead, and
+    give the client a session that does not look again."""
+    rest = client.rest_client
+    host = URL(client.configuration.host)
+    with contextlib.suppress(LookupError):
+        proxy, _ = get_env_proxy_for_url(host)  # honours NO_PROXY
+        rest.proxy = str(proxy)
+    old = rest.pool_manager
+    rest.pool_manager = aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=client.configuration.connection_pool_maxsize),
+        trust_env=False,
+    )
+    await old.close()
 
 
 def _token_refused(error: Exception) -> bool:
