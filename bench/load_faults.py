@@ -139,6 +139,8 @@ async def redis_restart(app: Running, load: Load) -> str:
         return ""
 
     await during(load, app.base, load.seconds / 3, restart)
+    # The store leaves a failed Redis alone for 2 s (bot/resilience.py) before trying again.
+    await asyncio.sleep(2.5)
     # After the restart: a new session is written and read back, and dedupe works again.
     user = load.ledger.idle.popleft()
     first = load.traffic.next_for(user)
