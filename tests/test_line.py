@@ -519,3 +519,22 @@ async def test_push_reaches_a_chat_by_its_id(line_api):
     [push] = line_api.sent("push")
     assert push["to"] == GROUP
     assert push["messages"][0]["text"] == "🙋 #A1B2 needs a person"
+
+
+async def test_the_proxy_is_read_from_the_environment_once_at_start(monkeypatch):
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    direct = LineWebhook(
+        channel_secret=SECRET, access_token=TOKEN, api_base_url="http://127.0.0.1:9"
+    )
+    proxied = LineWebhook(channel_secret=SECRET, access_token=TOKEN)  # https://api.line.me
+    for webhook in (direct, proxied):
+        await webhook.start()
+    try:
+        assert direct.api.api_client.rest_client.proxy is None
+        assert proxied.api.api_client.rest_client.proxy == "http://proxy.example:3128"
+        # Not looked up again for every request, in a thread.
+        assert not proxied.api.api_client.rest_client.pool_manager.trust_env
+    finally:
+        for webhook in (direct, proxied):
+            await webhook.stop()
