@@ -2,7 +2,7 @@
 
 python main.py                      serve if a platform is configured, else chat locally
 python main.py chat [--faq PATH] [--json] [--user ID]
-python main.py serve [--host H] [--port P]
+python main.py serve [--host H] [--port P] [--workers N] [--loop L] [--http H] [--access-log]
 python main.py telegram set-webhook --url https://HOST/telegram/webhook [--drop-pending-updates]
 python main.py telegram polling [--faq PATH] [--drop-pending-updates]
 python main.py faq check [DIR] [--no-selftest]
@@ -134,7 +134,11 @@ def build_telegram(settings: Settings, *, polling: bool = False) -> TelegramAdap
     )
     staff = staff_chat_on(settings, "telegram")
     return TelegramAdapter(
-        application, settings.telegram_webhook_secret, staff_chat=int(staff) if staff else None
+        application,
+        settings.telegram_webhook_secret,
+        staff_chat=int(staff) if staff else None,
+        # Long polling has no webhook response to ride in.
+        answers_in_response=settings.telegram_reply_in_response and not polling,
     )
 
 
@@ -185,25 +189,42 @@ def build_app(settings: Settings) -> Starlette:
     )
 
 
+def web_app() -> Starlette:
+    """What each uvicorn worker process calls (`main:web_app`, factory=True): worker processes
+    are started fresh, so each reads the environment and builds its own clients."""
+    settings = Settings.from_env(os.environ)
+    configure_logging(settings.log_level, settings.log_format or "json")
+    return build_app(settings)
+
+
 def run_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
+    workers = args.workers or settings.web_concurrency
     if settings.metrics_dir:
-        clear_multiprocess_dir(settings.metrics_dir)
-    app = build_app(settings)
+        clear_multiprocess_dir(settings.metrics_dir)  # once, before any worker writes to it
+    options = {
+        "host": args.host,
+        "port": args.port or settings.port,
+        "log_level": settings.log_level.lower(),
+        "log_config": None,  # uvicorn's lines go through our handler: JSON like the rest
+        "loop": args.loop,
+        "http": args.http,
+        # One log line per request costs more CPU than answering it; our own logs say enough.
+        "access_log": args.access_log,
+        # On SIGTERM uvicorn stops accepting, then waits this long for replies still being
+        # worked on after their webhook's 200 (see bot/web.py) before cancelling them.
+        "timeout_graceful_shutdown": settings.shutdown_grace,
+    }
     # uvicorn raises the SIGTERM it handled again once it has shut down; exiting 0 then tells
     # the supervisor the stop was clean.
     signal.signal(signal.SIGTERM, _stopped)
-    uvicorn.run(
-        app,
-        host=args.host,
-        port=args.port or settings.port,
-        log_level=settings.log_level.lower(),
-        log_config=None,  # uvicorn's lines go through our handler: JSON like the rest
-        # On SIGTERM uvicorn stops accepting, then waits this long for replies still being
-        # worked on after their webhook's 200 (see bot/web.py) before cancelling them.
-        timeout_graceful_shutdown=settings.shutdown_grace,
-    )
+    if workers == 1:
+        uvicorn.run(build_app(settings), **options)
+    else:
+        # Several processes need an import string; each worker builds the app from the env.
+        settings.check_for_serving()
+        uvicorn.run("main:web_app", factory=True, workers=workers, **options)
     return 0
 
 
@@ -268,7 +289,8 @@ async def poll_telegram(
 
 def run_default(settings: Settings, args: argparse.Namespace) -> int:
     if settings.telegram_enabled or settings.line_enabled:
-        args.host, args.port = "0.0.0.0", None
+        args.host, args.port, args.workers = "0.0.0.0", None, None
+        args.loop, args.http, args.access_log = "auto", "auto", False
         return run_serve(settings, args)
     args.faq, args.json, args.user = str(settings.faq_dir), False, "local"
     return run_chat(settings, args)
@@ -289,6 +311,14 @@ def parser(settings: Settings) -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the web app for the configured platforms")
     serve.add_argument("--host", default="0.0.0.0")
     serve.add_argument("--port", type=int, default=None, help="default: $PORT or 8000")
+    serve.add_argument(
+        "--workers", type=int, default=None, help="processes (default: $WEB_CONCURRENCY or 1)"
+    )
+    serve.add_argument("--loop", choices=("auto", "asyncio", "uvloop"), default="auto")
+    serve.add_argument("--http", choices=("auto", "h11", "httptools"), default="auto")
+    serve.add_argument(
+        "--access-log", action="store_true", help="log every request (costs CPU under load)"
+    )
     serve.set_defaults(run=run_serve, log_format="json")
 
     config = commands.add_parser("config", help="check config/").add_subparsers(

@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, fields
 from typing import Any
 
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from redis.exceptions import RedisError
 
 from bot.journal import (
@@ -42,16 +42,28 @@ UNAVAILABLE = (RedisError, OSError, TimeoutError)
 _TUPLE_FIELDS = {field.name for field in fields(Session) if "tuple" in str(field.type)}
 
 
+POOL_SIZE = 64  # connections per process; more waiting messages queue for one (POOL_WAIT)
+POOL_WAIT = 1.0  # seconds a message waits for a free connection before Redis counts as down
+
+
 def connect(url: str, *, listening: bool = False) -> Redis:
     """A client for REDIS_URL. Short timeouts: a dead Redis must not hold up replies. A
-    listening (pub/sub) client has no read timeout: it waits for messages by design."""
-    return Redis.from_url(
+    listening (pub/sub) client has no read timeout: it waits for messages by design.
+
+    redis-py's default pool refuses a command outright ("Too many connections") once 100 are in
+    use, which a burst of a few hundred messages reaches; the resilient store then answered
+    without sessions or dedupe while Redis was fine. A blocking pool makes the burst wait its
+    turn instead: Redis answers in microseconds, so a few dozen connections keep up."""
+    pool = BlockingConnectionPool.from_url(
         url,
+        max_connections=POOL_SIZE,
+        timeout=POOL_WAIT,
         decode_responses=True,
         socket_timeout=None if listening else 1.0,
         socket_connect_timeout=1.0,
         health_check_interval=30,
     )
+    return Redis.from_pool(pool)
 
 
 class RedisSessionStore:

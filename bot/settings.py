@@ -24,11 +24,13 @@ class Settings:
     telegram_token: str | None = None
     telegram_webhook_secret: str | None = None
     telegram_api_base_url: str = TELEGRAM_API
+    telegram_reply_in_response: bool = False  # one-message replies ride in the webhook response
     line_channel_secret: str | None = None
     line_channel_access_token: str | None = None
     line_api_base_url: str = LINE_API
     line_push_fallback: bool = True
     port: int = 8000
+    web_concurrency: int = 1  # uvicorn worker processes for `serve`
     log_level: str = "INFO"
     log_message_text: bool = False  # debug only: message text in logs
     handoff_chat: str | None = None  # "telegram:<chat id>" or "line:<group id>": the staff chat
@@ -46,6 +48,9 @@ class Settings:
             value = environ.get(name, "").strip()
             return value or None
 
+        workers = get("WEB_CONCURRENCY") or "1"
+        if not workers.isdigit() or int(workers) < 1:
+            raise ConfigError(f"WEB_CONCURRENCY must be a whole number >= 1, got {workers!r}")
         return cls(
             faq_dir=Path(get("FAQ_DIR") or "faq"),
             config_dir=Path(get("CONFIG_DIR") or "config"),
@@ -54,11 +59,13 @@ class Settings:
             telegram_token=get("TELEGRAM_BOT_TOKEN"),
             telegram_webhook_secret=get("TELEGRAM_WEBHOOK_SECRET"),
             telegram_api_base_url=get("TELEGRAM_API_BASE_URL") or TELEGRAM_API,
+            telegram_reply_in_response=_flag(get("TELEGRAM_REPLY_IN_RESPONSE"), default=False),
             line_channel_secret=get("LINE_CHANNEL_SECRET"),
             line_channel_access_token=get("LINE_CHANNEL_ACCESS_TOKEN"),
             line_api_base_url=get("LINE_API_BASE_URL") or LINE_API,
             line_push_fallback=_flag(get("LINE_PUSH_FALLBACK"), default=True),
             port=int(_number(get("PORT"), "PORT", 8000)),
+            web_concurrency=int(workers),
             log_level=(get("LOG_LEVEL") or "INFO").upper(),
             log_message_text=_flag(get("LOG_MESSAGE_TEXT"), default=False),
             handoff_chat=_platform_id(get("HANDOFF_CHAT"), "HANDOFF_CHAT"),

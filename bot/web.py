@@ -16,7 +16,7 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from typing import Protocol
+from typing import Protocol, cast, runtime_checkable
 
 from prometheus_client import CollectorRegistry
 from starlette.applications import Starlette
@@ -50,6 +50,19 @@ class Webhook(Protocol):
     def chat_address(self, chat_id: str) -> str: ...
 
     async def push(self, address: str, reply: Reply) -> None: ...
+
+
+@runtime_checkable
+class AnswersInResponse(Protocol):
+    """A webhook that can carry a reply in its HTTP response (Telegram: a Bot API method call
+    as the response body). Saves an outbound request per reply; the price is that nobody
+    learns whether it was delivered."""
+
+    answers_in_response: bool
+
+    def response_call(self, message: IncomingMessage, reply: Reply) -> dict[str, object] | None:
+        """The reply as one method call, or None when it needs more (several messages)."""
+        ...
 
 
 class Responder(Protocol):
@@ -103,6 +116,9 @@ async def healthz(request: Request) -> Response:
 def _receiver(
     responder: Responder, webhook: Webhook, metrics: Metrics, max_body: int
 ) -> Callable[[Request], Awaitable[Response]]:
+    answers_inline = isinstance(webhook, AnswersInResponse) and webhook.answers_in_response
+    inline = cast(AnswersInResponse, webhook) if answers_inline else None
+
     async def receive(request: Request) -> Response:
         platform = request.url.path.strip("/").partition("/")[0]
         rid = request_id(request.headers.get(REQUEST_ID))
@@ -120,6 +136,8 @@ def _receiver(
             return PlainTextResponse(rejected.reason, status_code=rejected.status, headers=headers)
         if not messages:
             return PlainTextResponse("ok", headers=headers)
+        if inline is not None and len(messages) == 1:
+            return await _answer_in_response(responder, inline, messages[0], metrics, headers)
         answering = BackgroundTask(answer_all, responder, webhook, messages, metrics)
         return PlainTextResponse("ok", headers=headers, background=answering)
 
@@ -156,26 +174,72 @@ async def answer(
     message: IncomingMessage,
     metrics: Metrics | None = None,
 ) -> None:
-    outcome = await _answer(responder, webhook, message, metrics)
-    if metrics:
+    await _acknowledge(webhook, message)
+    reply, outcome = await _decide(responder, message, metrics)
+    await _finish(webhook, message, reply, outcome, metrics)
+
+
+async def _answer_in_response(
+    responder: Responder,
+    webhook: AnswersInResponse,
+    message: IncomingMessage,
+    metrics: Metrics,
+    headers: Mapping[str, str],
+) -> Response:
+    """Decide the reply before responding; the courtesy calls (button spinner) go after."""
+    reply, outcome = await _decide(responder, message, metrics)
+    call = None if reply.kind in NOTHING_TO_SEND else webhook.response_call(message, reply)
+    sender = cast(Webhook, webhook)
+    if call is not None:
         metrics.updated(message.platform, outcome)
+        metrics.replied(message.platform, reply.kind.value)
+        acknowledging = BackgroundTask(_acknowledge, sender, message)
+        return JSONResponse(call, headers=dict(headers), background=acknowledging)
+    finishing = BackgroundTask(_finish, sender, message, reply, outcome, metrics, ack=True)
+    return PlainTextResponse("ok", headers=dict(headers), background=finishing)
 
 
-async def _answer(
-    responder: Responder, webhook: Webhook, message: IncomingMessage, metrics: Metrics | None
-) -> str:
-    """Decide and send the reply; returns the outcome /metrics counts."""
-    outcome = "answered"
-    started = time.perf_counter()
+async def _acknowledge(webhook: Webhook, message: IncomingMessage) -> None:
     try:
         await webhook.acknowledge(message)
+    except Exception:
+        log.exception("acknowledging a %s message failed", message.platform)
+
+
+async def _decide(
+    responder: Responder, message: IncomingMessage, metrics: Metrics | None
+) -> tuple[Reply, str]:
+    """The reply and the outcome /metrics counts if it is sent."""
+    started = time.perf_counter()
+    try:
         reply = await responder.handle(message)
-        if metrics:
-            metrics.handled(message.platform, time.perf_counter() - started)
     except Exception:
         log.exception("handling a %s message failed; sending the error reply", message.platform)
-        reply = responder.error_reply(message)
-        outcome = "error"
+        return responder.error_reply(message), "error"
+    if metrics:
+        metrics.handled(message.platform, time.perf_counter() - started)
+    return reply, "answered"
+
+
+async def _finish(
+    webhook: Webhook,
+    message: IncomingMessage,
+    reply: Reply,
+    outcome: str,
+    metrics: Metrics | None,
+    *,
+    ack: bool = False,
+) -> None:
+    if ack:
+        await _acknowledge(webhook, message)
+    outcome = await _send(webhook, message, reply, outcome)
+    if metrics:
+        metrics.updated(message.platform, outcome)
+        if outcome in ("answered", "error"):
+            metrics.replied(message.platform, reply.kind.value)
+
+
+async def _send(webhook: Webhook, message: IncomingMessage, reply: Reply, outcome: str) -> str:
     if reply.kind in NOTHING_TO_SEND:
         return "duplicate" if reply.kind is ReplyKind.DUPLICATE else "silent"
     try:
@@ -183,6 +247,4 @@ async def _answer(
     except Exception:
         log.exception("sending a %s reply failed", message.platform)
         return "send_failed"
-    if metrics:
-        metrics.replied(message.platform, reply.kind.value)
     return outcome

@@ -8,7 +8,7 @@ import contextlib
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 
 import httpx
 
@@ -19,8 +19,9 @@ PASSED_ON = ("PATH", "HOME", "NO_PROXY")
 
 
 class ServeProcess:
-    def __init__(self, env: Mapping[str, str]) -> None:
+    def __init__(self, env: Mapping[str, str], args: Sequence[str] = ()) -> None:
         self.port = free_port()
+        self._args = tuple(args)  # more `serve` options
         self.url = f"http://127.0.0.1:{self.port}"
         self._env = {
             **{k: v for k, v in os.environ.items() if k in PASSED_ON},
@@ -34,7 +35,7 @@ class ServeProcess:
 
     async def start(self, within: float = 30.0) -> ServeProcess:
         self._process = await asyncio.create_subprocess_exec(
-            *(sys.executable, "main.py", "serve", "--host", "127.0.0.1"),
+            *(sys.executable, "main.py", "serve", "--host", "127.0.0.1", *self._args),
             cwd=ROOT,
             env=self._env,
             stderr=asyncio.subprocess.PIPE,
@@ -94,8 +95,10 @@ class ServeProcess:
 
 
 @contextlib.asynccontextmanager
-async def serving_process(env: Mapping[str, str]) -> AsyncIterator[ServeProcess]:
-    server = await ServeProcess(env).start()
+async def serving_process(
+    env: Mapping[str, str], args: Sequence[str] = ()
+) -> AsyncIterator[ServeProcess]:
+    server = await ServeProcess(env, args).start()
     try:
         yield server
     finally:

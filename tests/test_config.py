@@ -96,3 +96,13 @@ def test_operations_settings_have_defaults_and_clear_errors():
     ]:
         with pytest.raises(ConfigError, match=message):
             Settings.from_env({name: value})
+
+
+def test_workers_and_replies_in_the_response_from_env():
+    settings = Settings.from_env({"WEB_CONCURRENCY": "3", "TELEGRAM_REPLY_IN_RESPONSE": "true"})
+    assert settings.web_concurrency == 3
+    assert settings.telegram_reply_in_response is True
+    defaults = Settings.from_env({})
+    assert (defaults.web_concurrency, defaults.telegram_reply_in_response) == (1, False)
+    with pytest.raises(ConfigError, match="WEB_CONCURRENCY"):
+        Settings.from_env({"WEB_CONCURRENCY": "0"})

@@ -50,7 +50,8 @@ def records(server: ServeProcess) -> list[dict]:
 
 async def test_serve_logs_json_lines_tagged_with_the_request_and_never_the_text(stub, tmp_path):
     metrics_dir = str(tmp_path / "metrics")  # multiprocess mode, as with several workers
-    async with serving_process(telegram_env(stub, PROMETHEUS_MULTIPROC_DIR=metrics_dir)) as server:
+    env = telegram_env(stub, PROMETHEUS_MULTIPROC_DIR=metrics_dir)
+    async with serving_process(env, ["--access-log"]) as server:
         stub.fail_next("sendMessage", 400)  # makes the background answering log an error
         response = await post(server, said("what is an EMG test", 7001), **{"X-Request-ID": "r-1"})
         assert response.headers["X-Request-ID"] == "r-1"

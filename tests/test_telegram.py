@@ -578,3 +578,40 @@ async def test_admin_commands_answer_admins_and_refuse_others(stub, config, capl
     assert "clinic staff only" in refused["text"] or "管理人員" in refused["text"]
     assert "refused /stats from a non-admin on telegram" in caplog.text
     assert "42424242" not in caplog.text
+
+
+# --- replies in the webhook response (TELEGRAM_REPLY_IN_RESPONSE) ---
+
+
+async def test_a_one_message_reply_can_ride_in_the_webhook_response(stub, dialog):
+    settings = dataclasses.replace(settings_for(stub), telegram_reply_in_response=True)
+    app = create_app(dialog, main.build_webhooks(main.build_adapters(settings)))
+    async with serving(app) as url, httpx.AsyncClient(base_url=url) as http:
+        chat = Chat(http, stub)
+        call = (await chat.post(update("private_text"))).json()
+        assert call["method"] == "sendMessage"
+        assert call["chat_id"] == ALEX
+        assert call["parse_mode"] == "HTML"
+        assert "<b>Is muscle twitching a sign of ALS?</b>" in call["text"]
+        assert callbacks(call) == [
+            "e:twitching-causes",
+            "e:emg-what",
+            "f+:twitching-als",
+            "f-:twitching-als",
+        ]
+        assert call["link_preview_options"] == {"is_disabled": True}
+        tapped = (await chat.post(update("callback_query"))).json()
+        assert "<b>What is an EMG test?</b>" in tapped["text"]
+        # The button's spinner is still stopped, by a call after the response.
+        await eventually(lambda: len(stub.sent("answerCallbackQuery")) == 1)
+        again = await chat.post(update("callback_query"))  # a redelivery
+        assert again.text == "ok"
+    # No sendMessage and no typing action went out as requests of their own; the redelivered
+    # tap is acknowledged again, as on the outbound path.
+    assert stub.methods() == ["getMe", "answerCallbackQuery", "answerCallbackQuery"]
+
+
+async def test_replies_in_the_response_are_off_for_polling():
+    settings = Settings(telegram_token=TOKEN, telegram_reply_in_response=True)
+    assert not main.build_telegram(settings, polling=True).answers_in_response
+    assert main.build_telegram(settings).answers_in_response

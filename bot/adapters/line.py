@@ -14,19 +14,22 @@
 
 `send` uses the event's reply token once. When LINE refuses the token (expired or already used)
 it pushes the same messages instead if push fallback is on: pushes count against the monthly
-quota, replies do not. A 5xx or a timeout is retried once, which is safe because LINE accepts a
-reply token and a push retry key only once. Redelivered events are not answered twice: the core
-dedupes on `webhookEventId` in the session store.
+quota, replies do not. A 5xx, a timeout or a per-second rate limit is retried twice, which is
+safe because LINE accepts a reply token and a push retry key only once. Redelivered events are
+not answered twice: the core dedupes on `webhookEventId` in the session store.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from enum import Enum
 
+import aiohttp
+from aiohttp.helpers import get_env_proxy_for_url
 from linebot.v3.exceptions import InvalidSignatureError
 from linebot.v3.messaging import (
     ApiException,
@@ -39,6 +42,7 @@ from linebot.v3.messaging import (
     ShowLoadingAnimationRequest,
 )
 from linebot.v3.webhook import WebhookParser
+from yarl import URL
 
 from bot.adapters.line_events import Address, chat_kind, to_incoming
 from bot.adapters.line_render import render
@@ -48,6 +52,7 @@ DEFAULT_API_BASE_URL = "https://api.line.me"
 LOADING_SECONDS = 10  # a multiple of 5; the animation ends as soon as our reply arrives
 LOADING_TIMEOUT = 3.0  # seconds; it is cosmetic and must not hold up the answer
 SEND_TIMEOUT = 10.0  # seconds; the SDK's own default is five minutes
+RETRIES = 2  # after a transient failure; with the default pause the last try is 3 s later
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +89,7 @@ class LineWebhook:
     async def start(self) -> None:
         # One HTTP session for the app's lifetime, opened inside the running event loop.
         self._client = AsyncApiClient(self._configuration)
+        await _read_environment_once(self._client)
         self._api = AsyncMessagingApi(self._client)
 
     async def stop(self) -> None:
@@ -171,27 +177,43 @@ class LineWebhook:
         return await self._deliver("push", push) is _Outcome.SENT
 
     async def _deliver(self, what: str, call: Callable[[], Awaitable[None]]) -> _Outcome:
-        try:
-            await call()
-            return _Outcome.SENT
-        except (ApiException, TimeoutError) as error:
-            if _token_refused(error):
-                return _Outcome.TOKEN_REFUSED
-            if not _transient(error):
-                log.error("LINE %s failed: %s", what, _describe(error))
-                return _Outcome.FAILED
-            log.warning("LINE %s failed (%s); retrying once", what, _describe(error))
-        await asyncio.sleep(self._retry_pause)
-        try:
-            await call()
-            return _Outcome.SENT
-        except (ApiException, TimeoutError) as error:
-            if _token_refused(error) or getattr(error, "status", None) == 409:
-                # The first attempt reached LINE after all: the token is spent, the key known.
-                log.info("LINE %s: the first attempt was delivered", what)
+        """Up to RETRIES more tries, after 1x and 2x retry_pause, for what may pass: a 5xx, a
+        timeout, a per-second rate limit. Safe because a token or retry key works once."""
+        for attempt in range(RETRIES + 1):
+            try:
+                await call()
                 return _Outcome.SENT
-            log.error("LINE %s failed again: %s", what, _describe(error))
-            return _Outcome.FAILED
+            except (ApiException, TimeoutError) as error:
+                if attempt and (_token_refused(error) or getattr(error, "status", None) == 409):
+                    # An earlier attempt reached LINE after all: the token is spent, the key known.
+                    log.info("LINE %s: an earlier attempt was delivered", what)
+                    return _Outcome.SENT
+                if _token_refused(error):
+                    return _Outcome.TOKEN_REFUSED
+                if not _transient(error) or attempt == RETRIES:
+                    log.error("LINE %s failed: %s", what, _describe(error))
+                    return _Outcome.FAILED
+                log.warning("LINE %s failed (%s); retrying", what, _describe(error))
+            await asyncio.sleep(self._retry_pause * (attempt + 1))
+        return _Outcome.FAILED  # not reached: the last attempt returns
+
+
+async def _read_environment_once(client: AsyncApiClient) -> None:
+    """line-bot-sdk opens its aiohttp session with trust_env=True, so every request looked up
+    ~/.netrc and the proxy variables in worker threads: two thread hops per request, a sixth of
+    a worker's CPU under load (bench/load.py --profile). Read the proxy once here instead, and
+    give the client a session that does not look again."""
+    rest = client.rest_client
+    host = URL(client.configuration.host)
+    with contextlib.suppress(LookupError):
+        proxy, _ = get_env_proxy_for_url(host)  # honours NO_PROXY
+        rest.proxy = str(proxy)
+    old = rest.pool_manager
+    rest.pool_manager = aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=client.configuration.connection_pool_maxsize),
+        trust_env=False,
+    )
+    await old.close()
 
 
 def _token_refused(error: Exception) -> bool:
@@ -200,6 +222,10 @@ def _token_refused(error: Exception) -> bool:
 
 def _transient(error: Exception) -> bool:
     status = getattr(error, "status", None)
+    if status == 429:
+        # LINE says 429 both for "too many requests per second" (worth a retry) and for the
+        # monthly message quota (not until next month).
+        return "monthly limit" not in _body(error).lower()
     return isinstance(error, TimeoutError) or (isinstance(status, int) and status >= 500)
 
 

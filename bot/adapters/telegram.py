@@ -21,7 +21,7 @@ from typing import Any
 
 from telegram import LinkPreviewOptions, ReplyParameters, Update
 from telegram.constants import ChatAction, ParseMode
-from telegram.error import Forbidden, RetryAfter, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application, ContextTypes, TypeHandler
 from telegram.warnings import PTBDeprecationWarning
 
@@ -60,13 +60,18 @@ class TelegramAdapter:
         *,
         max_retries: int = 2,
         max_retry_wait: float = 30.0,
+        retry_pause: float = 1.0,
         staff_chat: int | None = None,
+        answers_in_response: bool = False,
     ) -> None:
         self._app = application
+        # TELEGRAM_REPLY_IN_RESPONSE: a one-message reply rides in the webhook response.
+        self.answers_in_response = answers_in_response
         self._staff_chat = staff_chat  # the chat id of HANDOFF_CHAT, if it is on Telegram
         self._secret = (secret or "").encode()
         self._max_retries = max_retries
         self._max_retry_wait = max_retry_wait
+        self._retry_pause = retry_pause  # before retrying a 5xx: 1x, then 2x
         # Chats that refused a message (user blocked the bot), so it is logged once, not per
         # message; removed again when a message gets through. Holds ids only, never text.
         self._refused: set[int] = set()
@@ -92,6 +97,8 @@ class TelegramAdapter:
         if address.callback_id:
             # Stops the spinner on the button even if answering fails later.
             await _quietly(bot.answer_callback_query(address.callback_id), "answerCallbackQuery")
+        if self.answers_in_response:
+            return  # the answer is already on its way: "typing..." would only follow it
         typing = bot.send_chat_action(
             address.chat_id, ChatAction.TYPING, message_thread_id=address.thread_id
         )
@@ -103,6 +110,29 @@ class TelegramAdapter:
             quote = address.reply_to if index == 0 else None
             if not await self._deliver(address, outgoing, quote):
                 return
+
+    def response_call(self, message: IncomingMessage, reply: Reply) -> dict[str, object] | None:
+        """A one-message reply as a sendMessage call for the webhook response body. Telegram
+        does not say whether it arrived, so a blocked chat or a rate limit goes unnoticed."""
+        outgoing = render(reply)
+        if len(outgoing) != 1:
+            return None
+        address = Address.decode(message.address)
+        call: dict[str, object] = {
+            "method": "sendMessage",
+            "chat_id": address.chat_id,
+            "text": outgoing[0].text,
+            "parse_mode": ParseMode.HTML.value,
+            "link_preview_options": LinkPreviewOptions(is_disabled=True).to_dict(),
+        }
+        if outgoing[0].keyboard is not None:
+            call["reply_markup"] = outgoing[0].keyboard.to_dict()
+        if address.thread_id is not None:
+            call["message_thread_id"] = address.thread_id
+        if address.reply_to:
+            quote = ReplyParameters(address.reply_to, allow_sending_without_reply=True)
+            call["reply_parameters"] = quote.to_dict()
+        return call
 
     def chat_address(self, chat_id: str) -> str:
         return Address(int(chat_id)).encode()
@@ -208,7 +238,8 @@ class TelegramAdapter:
         return [message] if message else []
 
     async def _deliver(self, address: Address, outgoing: Outgoing, quote: int | None) -> bool:
-        """Send one message, waiting out rate limits within bounds; False if the chat refused it."""
+        """Send one message, waiting out rate limits and server errors within bounds; False if
+        the chat refused it."""
         waited = 0.0
         for attempt in range(self._max_retries + 1):
             try:
@@ -218,6 +249,18 @@ class TelegramAdapter:
                 if attempt == self._max_retries or waited + delay > self._max_retry_wait:
                     raise
                 log.warning("Telegram asked to slow down; retrying in %.0f s", delay)
+                await asyncio.sleep(delay)
+                waited += delay
+            except TimedOut:
+                raise  # it may have been sent: a retry could post the answer twice
+            except BadRequest:
+                raise  # PTB makes it a NetworkError, but the same request would fail again
+            except NetworkError as error:
+                # A 5xx or a refused connection: Telegram did not take the message.
+                delay = self._retry_pause * (attempt + 1)
+                if attempt == self._max_retries:
+                    raise
+                log.warning("Telegram send failed (%s); retrying in %.1f s", error.message, delay)
                 await asyncio.sleep(delay)
                 waited += delay
             except Forbidden as error:
