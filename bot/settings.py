@@ -34,6 +34,8 @@ class Settings:
     handoff_chat: str | None = None  # "telegram:<chat id>" or "line:<group id>": the staff chat
     admin_ids: frozenset[str] = frozenset()  # "telegram:<user id>", "line:<user id>", ...
     admin_token: str | None = None  # opens the /admin preview page; unset: no page
+    semantic: str = "auto"  # embedding re-rank: auto (if installed), off, or a backend name
+    embedding_cache_dir: Path = Path(".cache/embeddings")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -62,6 +64,8 @@ class Settings:
             log_message_text=_flag(get("LOG_MESSAGE_TEXT"), default=False),
             handoff_chat=_platform_id(get("HANDOFF_CHAT"), "HANDOFF_CHAT"),
             admin_token=_admin_token(get("ADMIN_TOKEN")),
+            semantic=(get("MATCHER_SEMANTIC") or "auto").lower(),
+            embedding_cache_dir=Path(get("EMBEDDING_CACHE_DIR") or ".cache/embeddings"),
             admin_ids=frozenset(
                 _platform_id(part.strip(), "ADMIN_IDS") or ""
                 for part in (get("ADMIN_IDS") or "").split(",")
