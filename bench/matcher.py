@@ -35,8 +35,9 @@ from bench.fit_semantic import semantic_matcher, use_semantic  # noqa: E402
 from bench.scale import scale_table  # noqa: E402
 from bench.semantic_scale import semantic_scale  # noqa: E402
 from bot.config import load_config  # noqa: E402
+from bot.decision import Thresholds, decide  # noqa: E402
 from bot.embedding_cache import Semantic  # noqa: E402
-from bot.matcher import Match, Matcher, MatcherOptions, Thresholds, decide  # noqa: E402
+from bot.matcher import Match, Matcher, MatcherOptions  # noqa: E402
 from bot.synonyms import AnalyzerOptions, load_synonyms  # noqa: E402
 
 # The thresholds the bot ships with: config/bot.yaml, as the dialog reads them.

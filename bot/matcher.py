@@ -5,8 +5,8 @@ by BM25 over words, synonym groups and Chinese character n-grams.  Stage 2
 (bot.model) scores each candidate with a few lexical and rapidfuzz features
 and turns them into one probability per entry.  An optional stage 3
 (bot.semantic) re-ranks those entries, plus the texts nearest by sentence
-embedding, by cosine.  `decide` maps the ranked matches to an answer /
-did-you-mean / fallback outcome with plain thresholds.
+embedding, by cosine.  bot.decision turns the ranked matches into an
+answer / did-you-mean / fallback outcome.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -36,7 +35,6 @@ from bot.synonyms import Analysis, Analyzer, AnalyzerOptions, Synonyms
 from bot.text import has_cjk, normalise
 from bot.typo import TypoFixer
 
-Outcome = Literal["answer", "suggest", "fallback"]
 EXACT_CONFIDENCE = 0.99  # a query that is word for word one entry's question or alternate
 Floats = npt.NDArray[np.float64]
 
@@ -55,49 +53,6 @@ class Match:
     score: float  # calibrated confidence in [0, 1]
     # The entry mentions every concept (synonym group) the query names, and it names some.
     covers_concepts: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Thresholds:
-    """Decision thresholds on calibrated scores (read from config as floats).
-
-    answer:  minimum score of the best match for a direct answer.
-    margin:  minimum lead of the best match over the second for a direct answer.
-    suggest: minimum score of the best match for a did-you-mean list.
-    suggest_floor: matches below this are never offered as suggestions.
-    """
-
-    answer: float = 0.85
-    margin: float = 0.2
-    suggest: float = 0.1
-    suggest_floor: float = 0.03
-
-
-@dataclass(frozen=True, slots=True)
-class Decision:
-    outcome: Outcome
-    matches: tuple[Match, ...] = ()  # 1 for "answer", up to 3 for "suggest"
-
-
-def decide(matches: Sequence[Match], thresholds: Thresholds, max_suggestions: int = 3) -> Decision:
-    """Answer when confident and clearly ahead, suggest when plausible, else fall back."""
-    if not matches:
-        return Decision("fallback")
-    best = matches[0]
-    runner_up = matches[1].score if len(matches) > 1 else 0.0
-    if best.score >= thresholds.answer and best.score - runner_up >= thresholds.margin:
-        return Decision("answer", (best,))
-    # Matches come in rank order; concept coverage may have lowered the confidence of the
-    # top-ranked one below that of the next, so the gate looks at the most confident match.
-    picks = [m for m in matches[:max_suggestions] if m.score >= thresholds.suggest_floor]
-    if picks and max(m.score for m in matches) >= thresholds.suggest:
-        return Decision("suggest", tuple(picks))
-    # Unsure, but some entries mention everything the user named (ALS, twitching, EMG...):
-    # offering them beats "I don't know" for a patient; the user picks or says none fits.
-    covering = [m for m in matches if m.covers_concepts][:max_suggestions]
-    if covering:
-        return Decision("suggest", tuple(covering))
-    return Decision("fallback")
 
 
 @dataclass(frozen=True, slots=True)

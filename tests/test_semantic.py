@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import BotConfig
+from bot.decision import decide
 from bot.embedding import UseEmbedder
 from bot.embedding_cache import EmbeddingCache, Semantic
 from bot.faq import Faq, load_faq
@@ -108,7 +109,6 @@ def test_knowledge_built_twice_embeds_the_faq_once(
 def test_off_topic_questions_are_not_answered_directly(
     shipped_faq: Faq, use_embedder: UseEmbedder, config: BotConfig, tmp_path: Path
 ) -> None:
-    from bot.matcher import decide
 
     semantic = Semantic(use_embedder, EmbeddingCache(tmp_path))
     matcher = Knowledge.build(shipped_faq, config.synonyms, semantic).matcher
