@@ -37,6 +37,8 @@ from bot.config import BotConfig, load_config
 from bot.core import BotError, ConfigError, FaqError, IncomingMessage, Reply, ReplyKind
 from bot.courier import Courier
 from bot.dialog import Dialog
+from bot.embedding import load_embedder
+from bot.embedding_cache import EmbeddingCache, Semantic
 from bot.faq import load_faq
 from bot.knowledge import Knowledge
 from bot.logs import configure_logging
@@ -59,7 +61,8 @@ def build_dialog(
     storage: Storage,
     courier: Courier | None = None,
 ) -> tuple[Dialog, Reloader]:
-    knowledge = Knowledge.build(load_faq(faq, locales=config.locales), config.synonyms)
+    semantic = build_semantic(settings)
+    knowledge = Knowledge.build(load_faq(faq, locales=config.locales), config.synonyms, semantic)
 
     async def reload_command() -> str:
         return await reloader.reload("/reload")
@@ -84,8 +87,29 @@ def build_dialog(
         dialog=dialog,
         notify=partial(tell_admins, settings, courier),
         bus=storage.bus,
+        semantic=semantic,
     )
     return dialog, reloader
+
+
+def build_semantic(settings: Settings) -> Semantic | None:
+    """The embedding re-rank stage if MATCHER_SEMANTIC allows it; says which stage runs."""
+    embedder = load_embedder(settings.semantic)
+    if embedder is None:
+        why = "off" if settings.semantic == "off" else "not installed"
+        log.info("matcher: lexical only (semantic stage %s)", why)
+        return None
+    # The cosine scan is one matrix-vector product per query; extra BLAS threads only spin
+    # and steal the core the event loop needs (see bench/README.md, semantic stage).
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1, user_api="blas")
+    log.info(
+        "matcher: lexical shortlist + semantic re-rank by %s (embeddings cached in %s)",
+        embedder.model_id,
+        settings.embedding_cache_dir,
+    )
+    return Semantic(embedder, EmbeddingCache(settings.embedding_cache_dir))
 
 
 async def tell_admins(settings: Settings, courier: Courier | None, text: str) -> None:

@@ -81,6 +81,31 @@ def faq_docs(folder: Path = FAQ_DIR) -> tuple[MatchDoc, ...]:
     return tuple(docs)
 
 
+def crosslang_sets() -> dict[str, tuple[tuple[MatchDoc, ...], list[Query]]]:
+    """Our cross-language set: the shipped FAQ with one language's texts removed, and
+    questions in the other language (tests/data/crosslang_queries.jsonl)."""
+    from bot.text import has_cjk
+
+    rows = read_jsonl(FAQ_TESTS / "crosslang_queries.jsonl")
+    out = {}
+    for keep, label in (
+        ("zh", "English questions, Chinese-only FAQ"),
+        ("en", "Chinese questions, English-only FAQ"),
+    ):
+        docs = tuple(
+            MatchDoc(
+                d.entry_id,
+                tuple(t for t in d.texts if has_cjk(t) == (keep == "zh")),
+                d.topic,
+                d.related,
+            )
+            for d in faq_docs()
+        )
+        queries = [Query(str(r["query"]), str(r["expected_id"])) for r in rows if r["faq"] == keep]
+        out[label] = (docs, queries)
+    return out
+
+
 def faq_available() -> bool:
     return FAQ_DIR.is_dir() and (FAQ_TESTS / "faq_queries.jsonl").is_file()
 

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from bench.data import ROOT, Dataset, Query, benchmark, own_offtopic
-from bot.matcher import Match, Matcher, MatcherOptions, Thresholds, decide
+from bot.decision import Thresholds, decide
+from bot.matcher import Match, Matcher, MatcherOptions
 from bot.model import (
     FEATURES,
     ModelWeights,

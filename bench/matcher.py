@@ -2,6 +2,7 @@
 
 python -m bench.matcher                 # everything
 python -m bench.matcher --only quality  # or: scale, ablation
+python -m bench.matcher --no-semantic   # leave out the embedding rows (they need [semantic])
 """
 
 from __future__ import annotations
@@ -24,14 +25,19 @@ from bench.data import (  # noqa: E402
     ROOT,
     Query,
     benchmark,
+    crosslang_sets,
     faq_available,
     faq_docs,
     faq_sets,
 )
 from bench.fit_model import cross_validate_predictions  # noqa: E402
+from bench.fit_semantic import semantic_matcher, use_semantic  # noqa: E402
 from bench.scale import scale_table  # noqa: E402
+from bench.semantic_scale import semantic_scale  # noqa: E402
 from bot.config import load_config  # noqa: E402
-from bot.matcher import Match, Matcher, MatcherOptions, Thresholds, decide  # noqa: E402
+from bot.decision import Thresholds, decide  # noqa: E402
+from bot.embedding_cache import Semantic  # noqa: E402
+from bot.matcher import Match, Matcher, MatcherOptions  # noqa: E402
 from bot.synonyms import AnalyzerOptions, load_synonyms  # noqa: E402
 
 # The thresholds the bot ships with: config/bot.yaml, as the dialog reads them.
@@ -92,11 +98,12 @@ def print_rows(title: str, rows: dict[str, Row]) -> None:
         )
 
 
-def compare(docs: Sequence, sets: dict[str, list[Query]], synonyms_on: bool = True) -> None:
-    syn = load_synonyms(ROOT / "config" / "synonyms.yaml") if synonyms_on else None
+def compare(docs: Sequence, sets: dict[str, list[Query]], semantic: Semantic | None = None) -> None:
+    syn = load_synonyms(ROOT / "config" / "synonyms.yaml")
     t0 = time.perf_counter()
     ours = Matcher(docs, syn)
     build = time.perf_counter() - t0
+    sem = semantic_matcher(docs, semantic) if semantic is not None else None
     bm25, fuzzy = PlainBM25(docs), PlainFuzzy(docs)
     for name, queries in sets.items():
         has_ctx = any(q.context for q in queries)
@@ -105,6 +112,9 @@ def compare(docs: Sequence, sets: dict[str, list[Query]], synonyms_on: bool = Tr
                 lambda q: ours.search(q.text, context=q.context), queries, SHIPPED
             ),
         }
+        if sem is not None:
+            label = f"matcher + semantic ({sem.semantic.embedder.model_id})"  # type: ignore[union-attr]
+            rows[label] = run(lambda q: sem.search(q.text, context=q.context), queries, SHIPPED)
         if has_ctx:
             rows["matcher, context ignored"] = run(lambda q: ours.search(q.text), queries, SHIPPED)
         rows["plain BM25"] = run(lambda q: bm25.search(q.text), queries, None)
@@ -112,16 +122,30 @@ def compare(docs: Sequence, sets: dict[str, list[Query]], synonyms_on: bool = Tr
         print_rows(f"{name} ({len(docs)} entries, matcher build {build * 1000:.0f} ms)", rows)
 
 
-def quality() -> None:
+def quality(semantic: Semantic | None) -> None:
     print("## Quality (shipped weights and thresholds: " + repr(SHIPPED) + ")")
     print("mqp/covid rows are in-sample for the fitted weights; see the ablation CV numbers.")
-    for name in ("mqp", "covid_qq_zh"):
-        ds = benchmark(name)
-        compare(ds.docs, {f"{name} dev": list(ds.queries)})
+    compare(benchmark("mqp").docs, {"mqp dev": list(benchmark("mqp").queries)}, semantic)
+    covid = benchmark("covid_qq_zh")
+    sets = {
+        "covid_qq_zh dev": list(covid.queries),
+        "covid_qq_zh dev, Traditional queries (s2twp)": traditional(covid.queries),
+    }
+    compare(covid.docs, sets, semantic)
     if faq_available():
-        compare(faq_docs(), faq_sets())
+        compare(faq_docs(), faq_sets(), semantic)
+        for name, (docs, queries) in crosslang_sets().items():
+            compare(docs, {f"cross-language: {name}": queries}, semantic)
     else:
         print("\n(shipped FAQ not present: skipped)")
+
+
+def traditional(queries: Sequence[Query]) -> list[Query]:
+    """The dev queries as a Taiwanese user would type them (OpenCC s2twp)."""
+    from bot.text import make_converter
+
+    s2twp = make_converter("s2twp")
+    return [replace(q, text=s2twp.convert(q.text)) for q in queries]
 
 
 ABLATIONS: dict[str, MatcherOptions] = {
@@ -194,11 +218,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--only", choices=("quality", "scale", "ablation"))
     parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--no-semantic", action="store_true")
     args = parser.parse_args()
+    semantic = None if args.no_semantic else use_semantic()
     if args.only in (None, "quality"):
-        quality()
+        quality(semantic)
     if args.only in (None, "scale"):
         scale_table([int(s) for s in args.sizes.split(",")])
+        if semantic is not None:
+            semantic_scale(semantic.embedder, [int(s) for s in args.sizes.split(",")])
     if args.only in (None, "ablation"):
         faq_ablation()
         ablation()

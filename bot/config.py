@@ -13,9 +13,10 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.core import ConfigError, Link
+from bot.decision import Thresholds
 from bot.faq import LocalText
 from bot.faq_rules import valid_url
-from bot.matcher import Synonyms, Thresholds
+from bot.matcher import Synonyms
 from bot.redflags import Category, CueSet, PhraseSet, RedFlagDetector
 from bot.yamlsource import YamlDoc, YamlSyntaxError, load_yaml
 

@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.decision import Thresholds, decide
 from bot.knowledge import Knowledge
-from bot.matcher import Thresholds, decide
 
 
 @dataclass(frozen=True, slots=True)

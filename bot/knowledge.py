@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.embedding_cache import Semantic
 from bot.faq import Faq
 from bot.matcher import MatchDoc, Matcher, Synonyms
+from bot.semantic import SemanticIndex
+from bot.semantic_weights import USE_WEIGHTS
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,7 +21,9 @@ class Knowledge:
         return self.faq.version
 
     @classmethod
-    def build(cls, faq: Faq, synonyms: Synonyms | None = None) -> Knowledge:
+    def build(
+        cls, faq: Faq, synonyms: Synonyms | None = None, semantic: Semantic | None = None
+    ) -> Knowledge:
         docs = [
             MatchDoc(
                 entry_id=entry.id,
@@ -28,4 +33,9 @@ class Knowledge:
             )
             for entry in faq
         ]
-        return cls(faq, Matcher(docs, synonyms))
+        index = None
+        if semantic is not None:
+            # Embedding a large FAQ takes seconds; the cache makes it once per FAQ version.
+            vectors = semantic.vectors([t for d in docs for t in d.texts])
+            index = SemanticIndex(semantic.embedder, vectors, USE_WEIGHTS)
+        return cls(faq, Matcher(docs, synonyms, semantic=index))

@@ -3,8 +3,10 @@
 Pure: no I/O, no platform types.  Stage 1 (bot.index) finds candidate texts
 by BM25 over words, synonym groups and Chinese character n-grams.  Stage 2
 (bot.model) scores each candidate with a few lexical and rapidfuzz features
-and turns them into one probability per entry.  `decide` maps the ranked
-matches to an answer / did-you-mean / fallback outcome with plain thresholds.
+and turns them into one probability per entry.  An optional stage 3
+(bot.semantic) re-ranks those entries, plus the texts nearest by sentence
+embedding, by cosine.  bot.decision turns the ranked matches into an
+answer / did-you-mean / fallback outcome.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -28,12 +29,12 @@ from bot.model import (
     null_features,
     probabilities,
 )
+from bot.semantic import SemanticIndex
 from bot.shipped_weights import SHIPPED_WEIGHTS
 from bot.synonyms import Analysis, Analyzer, AnalyzerOptions, Synonyms
 from bot.text import has_cjk, normalise
 from bot.typo import TypoFixer
 
-Outcome = Literal["answer", "suggest", "fallback"]
 EXACT_CONFIDENCE = 0.99  # a query that is word for word one entry's question or alternate
 Floats = npt.NDArray[np.float64]
 
@@ -52,49 +53,6 @@ class Match:
     score: float  # calibrated confidence in [0, 1]
     # The entry mentions every concept (synonym group) the query names, and it names some.
     covers_concepts: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Thresholds:
-    """Decision thresholds on calibrated scores (read from config as floats).
-
-    answer:  minimum score of the best match for a direct answer.
-    margin:  minimum lead of the best match over the second for a direct answer.
-    suggest: minimum score of the best match for a did-you-mean list.
-    suggest_floor: matches below this are never offered as suggestions.
-    """
-
-    answer: float = 0.85
-    margin: float = 0.2
-    suggest: float = 0.1
-    suggest_floor: float = 0.03
-
-
-@dataclass(frozen=True, slots=True)
-class Decision:
-    outcome: Outcome
-    matches: tuple[Match, ...] = ()  # 1 for "answer", up to 3 for "suggest"
-
-
-def decide(matches: Sequence[Match], thresholds: Thresholds, max_suggestions: int = 3) -> Decision:
-    """Answer when confident and clearly ahead, suggest when plausible, else fall back."""
-    if not matches:
-        return Decision("fallback")
-    best = matches[0]
-    runner_up = matches[1].score if len(matches) > 1 else 0.0
-    if best.score >= thresholds.answer and best.score - runner_up >= thresholds.margin:
-        return Decision("answer", (best,))
-    # Matches come in rank order; concept coverage may have lowered the confidence of the
-    # top-ranked one below that of the next, so the gate looks at the most confident match.
-    picks = [m for m in matches[:max_suggestions] if m.score >= thresholds.suggest_floor]
-    if picks and max(m.score for m in matches) >= thresholds.suggest:
-        return Decision("suggest", tuple(picks))
-    # Unsure, but some entries mention everything the user named (ALS, twitching, EMG...):
-    # offering them beats "I don't know" for a patient; the user picks or says none fits.
-    covering = [m for m in matches if m.covers_concepts][:max_suggestions]
-    if covering:
-        return Decision("suggest", tuple(covering))
-    return Decision("fallback")
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +91,19 @@ class Candidates:
     chinese: bool
 
 
+@dataclass(frozen=True, slots=True)
+class Ranked:
+    """Candidate entries of one query with their lexical and (if on) semantic scores."""
+
+    entries: npt.NDArray[np.int64]
+    lex_rank: Floats
+    lex_prob: Floats
+    # Best cosine per candidate entry; None without the semantic stage, and for a short
+    # follow-up resolved inside its context, where the lexical context boost decides.
+    cosine: Floats | None
+    chinese: bool
+
+
 class Matcher:
     def __init__(
         self,
@@ -140,6 +111,7 @@ class Matcher:
         synonyms: Synonyms | None = None,
         *,
         options: MatcherOptions | None = None,
+        semantic: SemanticIndex | None = None,
     ) -> None:
         self.options = options or MatcherOptions()
         self._docs = tuple(docs)
@@ -152,6 +124,9 @@ class Matcher:
         self._fuzzy = [a.fuzzy for a in analyses]
         self._index = InvertedIndex([a.terms for a in analyses], self.options.k1, self.options.b)
         self._context = ContextMap(self._docs)
+        self.semantic = semantic
+        if semantic is not None:
+            semantic.bind(self._text_entry, len(self._docs))
         self._typo: TypoFixer | None = None
         if self.options.typo_correction:
             words = [w for a in analyses for w in a.words]
@@ -167,10 +142,12 @@ class Matcher:
     def search(self, query: str, *, context: str | None = None, limit: int = 5) -> list[Match]:
         """Best entries for the query, most confident first (may be empty)."""
         analysis = self.analyse(query)
-        cands = self._candidates(analysis, context)
-        if cands is None:
+        ranked = self._ranked(analysis, query, context)
+        if ranked is None:
             return []
-        entries, rank, scores = self._entry_scores(cands)
+        entries, rank, scores = ranked.entries, ranked.lex_rank, ranked.lex_prob
+        if self.semantic is not None and ranked.cosine is not None:
+            rank, scores = self.semantic.rerank(ranked.cosine, rank, scores, ranked.chinese)
         wanted = concepts(analysis.terms)
         coverage = concept_coverage(wanted, entries, self._entry_concepts, self._index.term_idf)
         if self.options.concept_coverage:
@@ -196,13 +173,38 @@ class Matcher:
         """Stage 1 plus features; exposed for fitting the model (bench/)."""
         return self._candidates(self.analyse(query), context)
 
-    def _candidates(self, analysis: Analysis, context: str | None) -> Candidates | None:
+    def ranked(self, query: str, *, context: str | None = None) -> Ranked | None:
+        """Stages 1-2 and the cosines; exposed for fitting the semantic stage (bench/)."""
+        return self._ranked(self.analyse(query), query, context)
+
+    def _ranked(self, analysis: Analysis, query: str, context: str | None) -> Ranked | None:
+        in_context = context is not None and self._is_short(analysis)
+        near = None
+        if self.semantic is not None and not in_context:
+            near = self.semantic.cosines(query)
+        cands = self._candidates(analysis, context, near.nearest_texts if near else None)
+        if cands is None:
+            return None
+        entries, rank, prob = self._entry_scores(cands)
+        cosine = near.entries[entries] if near is not None else None
+        return Ranked(entries, rank, prob, cosine, cands.chinese)
+
+    def _candidates(
+        self,
+        analysis: Analysis,
+        context: str | None,
+        nearest: npt.NDArray[np.int64] | None = None,
+    ) -> Candidates | None:
         if not analysis.terms:
             return None
         bag = self._bag(analysis)
         scores = self._index.score(bag)
         levels = self._context.levels(context)
         texts = self._pick_texts(scores, levels, short=self._is_short(analysis))
+        # Texts nearest by embedding join the shortlist, after the lexical ones: they reach
+        # entries that share no word with the query.
+        if nearest is not None:
+            texts = np.concatenate((texts, nearest[~np.isin(nearest, texts)]))
         if texts.size == 0:
             return None
         stats = self._stats(bag)

@@ -22,6 +22,7 @@ from typing import Protocol
 
 from bot.config import BotConfig, load_config
 from bot.core import ConfigError, FaqError
+from bot.embedding_cache import Semantic
 from bot.faq import load_faq
 from bot.knowledge import Knowledge
 
@@ -68,14 +69,18 @@ def read_snapshot(faq_dir: Path, config_dir: Path) -> Snapshot:
     return Snapshot(files)
 
 
-def load(faq_dir: Path, config_dir: Path) -> tuple[Knowledge, BotConfig]:
+def load(
+    faq_dir: Path, config_dir: Path, semantic: Semantic | None = None
+) -> tuple[Knowledge, BotConfig]:
     """Everything a dialog needs, fully validated; raises FaqError or ConfigError."""
     config = load_config(config_dir)
     faq = load_faq(faq_dir, locales=config.locales)
-    return Knowledge.build(faq, config.synonyms), config
+    return Knowledge.build(faq, config.synonyms, semantic), config
 
 
-def load_snapshot(snapshot: Snapshot) -> tuple[Knowledge, BotConfig]:
+def load_snapshot(
+    snapshot: Snapshot, semantic: Semantic | None = None
+) -> tuple[Knowledge, BotConfig]:
     with tempfile.TemporaryDirectory(prefix="faqbot-") as folder:
         root = Path(folder)
         for name, text in snapshot.files.items():
@@ -84,7 +89,7 @@ def load_snapshot(snapshot: Snapshot) -> tuple[Knowledge, BotConfig]:
             path.write_text(text, encoding="utf-8")
         (root / "faq").mkdir(exist_ok=True)
         (root / "config").mkdir(exist_ok=True)
-        return load(root / "faq", root / "config")
+        return load(root / "faq", root / "config", semantic)
 
 
 class Reloader:
@@ -96,12 +101,14 @@ class Reloader:
         dialog: Swappable,
         notify: Callable[[str], Awaitable[None]],
         bus: ContentBus | None = None,
+        semantic: Semantic | None = None,
     ) -> None:
         self._faq_dir = faq_dir
         self._config_dir = config_dir
         self._dialog = dialog
         self._notify = notify  # tells the admins about a rejected edit
         self._bus = bus
+        self._semantic = semantic
         self._lock = asyncio.Lock()  # one reload at a time; a burst of events is one reload
         self.version = read_snapshot(faq_dir, config_dir).version
         self._tasks: list[asyncio.Task[None]] = []
@@ -113,7 +120,9 @@ class Reloader:
             if snapshot.version == self.version:
                 return f"Nothing changed: still serving version {self.version}."
             try:
-                knowledge, config = await asyncio.to_thread(load, self._faq_dir, self._config_dir)
+                knowledge, config = await asyncio.to_thread(
+                    load, self._faq_dir, self._config_dir, self._semantic
+                )
             except (FaqError, ConfigError) as error:
                 return await self._rejected(error, reason)
             self._serve(snapshot, knowledge, config, reason)
@@ -134,7 +143,7 @@ class Reloader:
             return
         async with self._lock:
             try:
-                knowledge, config = await asyncio.to_thread(load_snapshot, snapshot)
+                knowledge, config = await asyncio.to_thread(load_snapshot, snapshot, self._semantic)
             except (FaqError, ConfigError) as error:
                 log.error("published content %s does not load here: %s", version, error)
                 return

@@ -15,9 +15,10 @@ from typing import Any
 from bot.admin import COMMANDS as ADMIN_COMMANDS
 from bot.config import BotConfig
 from bot.core import Action, IncomingMessage, MessageKind, Reply
+from bot.decision import decide
 from bot.journal import Miss
 from bot.knowledge import Knowledge
-from bot.matcher import Match, decide
+from bot.matcher import Match
 from bot.privacy import redact
 from bot.replies import Replies
 from bot.sessions import Session

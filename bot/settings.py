@@ -41,6 +41,8 @@ class Settings:
     metrics_dir: str | None = None  # PROMETHEUS_MULTIPROC_DIR: metrics summed over workers
     shutdown_grace: float = 20.0  # seconds to finish in-flight replies after SIGTERM
     max_body_bytes: int = 1024 * 1024  # webhook bodies above this are refused with 413
+    semantic: str = "auto"  # embedding re-rank: auto (if installed), off, or a backend name
+    embedding_cache_dir: Path = Path(".cache/embeddings")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -70,6 +72,8 @@ class Settings:
             log_message_text=_flag(get("LOG_MESSAGE_TEXT"), default=False),
             handoff_chat=_platform_id(get("HANDOFF_CHAT"), "HANDOFF_CHAT"),
             admin_token=_admin_token(get("ADMIN_TOKEN")),
+            semantic=(get("MATCHER_SEMANTIC") or "auto").lower(),
+            embedding_cache_dir=Path(get("EMBEDDING_CACHE_DIR") or ".cache/embeddings"),
             admin_ids=frozenset(
                 _platform_id(part.strip(), "ADMIN_IDS") or ""
                 for part in (get("ADMIN_IDS") or "").split(",")

@@ -55,7 +55,7 @@ class Converter(Protocol):
     def convert(self, text: str) -> str: ...
 
 
-def _make_converter(config: str) -> Converter:
+def make_converter(config: str) -> Converter:
     # Imported lazily so English-only callers never load the dictionaries.
     import opencc
 
@@ -71,8 +71,8 @@ class Normaliser:
     """
 
     def __init__(self, fold_chinese: bool = True) -> None:
-        self._t2s: Converter | None = _make_converter("t2s") if fold_chinese else None
-        self._s2t: Converter | None = _make_converter("s2t") if fold_chinese else None
+        self._t2s: Converter | None = make_converter("t2s") if fold_chinese else None
+        self._s2t: Converter | None = make_converter("s2t") if fold_chinese else None
 
     def __call__(self, text: str) -> str:
         text = unicodedata.normalize("NFKC", text).casefold().translate(_APOSTROPHES)

@@ -12,6 +12,7 @@ from redis.asyncio import Redis
 
 from bot.config import BotConfig, load_config
 from bot.dialog import Dialog
+from bot.embedding import UseEmbedder
 from bot.faq import load_faq
 from bot.journal import Journal, MemoryJournal
 from bot.knowledge import Knowledge
@@ -27,6 +28,12 @@ TINY_FAQ = DATA / "faq"
 @pytest.fixture(scope="session")
 def config() -> BotConfig:
     return load_config(ROOT / "config")
+
+
+@pytest.fixture(scope="session")
+def use_embedder() -> UseEmbedder:
+    """The real USE backend (the test extra installs it); loading it takes a second or two."""
+    return UseEmbedder()
 
 
 @pytest.fixture

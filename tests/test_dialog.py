@@ -3,8 +3,8 @@ import logging
 from dataclasses import replace
 
 from bot.core import Action, IncomingMessage, MessageKind, ReplyKind
+from bot.decision import Thresholds
 from bot.dialog import Dialog
-from bot.matcher import Thresholds
 from tests.conftest import make_dialog
 
 

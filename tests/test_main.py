@@ -207,3 +207,24 @@ def test_a_handoff_can_be_tried_in_the_console_chat():
         assert process.stdin
         process.stdin.close()
         process.wait(timeout=20)
+
+
+def test_start_up_names_the_active_matching_stage():
+    semantic = run("chat", "--faq", str(TINY_FAQ), stdin="what is an EMG test\n")
+    assert "semantic re-rank by use-multilingual-v3" in semantic.stderr
+    assert "** What is an EMG test? **" in semantic.stdout
+    lexical = run(
+        "chat",
+        "--faq",
+        str(TINY_FAQ),
+        stdin="what is an EMG test\n",
+        env={"MATCHER_SEMANTIC": "off"},
+    )
+    assert "matcher: lexical only (semantic stage off)" in lexical.stderr
+    assert "** What is an EMG test? **" in lexical.stdout
+
+
+def test_an_unknown_semantic_choice_stops_start_up_with_its_name():
+    result = run("chat", stdin="hi\n", env={"MATCHER_SEMANTIC": "bert"})
+    assert result.returncode == 2
+    assert "MATCHER_SEMANTIC" in result.stderr

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.matcher import Decision, Match, MatchDoc, Matcher, MatcherOptions, Thresholds, decide
+from bot.decision import Thresholds, decide
+from bot.matcher import MatchDoc, Matcher, MatcherOptions
 from bot.synonyms import Synonyms
 
 DOCS = (
@@ -218,18 +219,6 @@ def test_limit(matcher: Matcher) -> None:
 
 def test_empty_faq() -> None:
     assert Matcher([]).search("anything") == []
-
-
-def test_decide_outcomes() -> None:
-    t = Thresholds(answer=0.7, margin=0.2, suggest=0.2, suggest_floor=0.05)
-    assert decide([], t) == Decision("fallback")
-    assert decide([Match("a", 0.9), Match("b", 0.05)], t).outcome == "answer"
-    close = decide([Match("a", 0.75), Match("b", 0.6), Match("c", 0.3), Match("d", 0.2)], t)
-    assert close.outcome == "suggest"
-    assert [m.entry_id for m in close.matches] == ["a", "b", "c"]
-    low = decide([Match("a", 0.3), Match("b", 0.01)], t)
-    assert low.outcome == "suggest" and [m.entry_id for m in low.matches] == ["a"]
-    assert decide([Match("a", 0.1)], t).outcome == "fallback"
 
 
 def test_a_generic_alternate_does_not_answer_for_a_disease_the_entry_never_mentions() -> None:

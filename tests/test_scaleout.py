@@ -33,6 +33,7 @@ def worker_env(stub: TelegramStub, redis_url: str) -> dict[str, str]:
         "TELEGRAM_API_BASE_URL": f"{stub.url}/bot",
         "REDIS_URL": redis_url,
         "LOG_FORMAT": "text",
+        "MATCHER_SEMANTIC": "off",  # the wording below is the lexical stage's
     }  # the shipped FAQ and config, as deployed
 
 

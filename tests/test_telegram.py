@@ -25,10 +25,10 @@ import main
 from bot.adapters.telegram import build_application
 from bot.config import BotConfig
 from bot.core import IncomingMessage, Reply
+from bot.decision import Thresholds
 from bot.dialog import Dialog
 from bot.faq import load_faq
 from bot.journal import MemoryJournal
-from bot.matcher import Thresholds
 from bot.sessions import MemorySessionStore
 from bot.settings import Settings
 from bot.web import Responder, create_app
