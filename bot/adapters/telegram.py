@@ -26,6 +26,7 @@ from telegram.ext import Application, ContextTypes, TypeHandler
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.adapters.telegram_render import Outgoing, render
+from bot.adapters.telegram_request import AiohttpRequest
 from bot.adapters.telegram_updates import Address, to_incoming
 from bot.core import ConfigError, IncomingMessage, Reply, WebhookRejected
 
@@ -40,7 +41,7 @@ OnMessage = Callable[[IncomingMessage], Awaitable[None]]
 def build_application(token: str, base_url: str, *, polling: bool = False) -> Application:
     """`base_url` gets the token appended, e.g. https://api.telegram.org/bot + 123:ABC."""
     builder = Application.builder().token(token).base_url(base_url)
-    builder = builder.base_file_url(_file_url(base_url))
+    builder = builder.base_file_url(_file_url(base_url)).request(AiohttpRequest())
     if not polling:
         builder = builder.updater(None)
     return builder.build()
