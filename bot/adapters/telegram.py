@@ -94,13 +94,14 @@ class TelegramAdapter:
 
     async def acknowledge(self, message: IncomingMessage) -> None:
         address = Address.decode(message.address)
-        bot = self._app.bot
         if address.callback_id:
             # Stops the spinner on the button even if answering fails later.
-            await _quietly(bot.answer_callback_query(address.callback_id), "answerCallbackQuery")
-        if self.answers_in_response:
-            return  # the answer is already on its way: "typing..." would only follow it
-        typing = bot.send_chat_action(
+            call = self._app.bot.answer_callback_query(address.callback_id)
+            await _quietly(call, "answerCallbackQuery")
+
+    async def show_typing(self, message: IncomingMessage) -> None:
+        address = Address.decode(message.address)
+        typing = self._app.bot.send_chat_action(
             address.chat_id, ChatAction.TYPING, message_thread_id=address.thread_id
         )
         await _quietly(typing, "sendChatAction")
