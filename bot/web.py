@@ -12,6 +12,7 @@ and log lines written while answering carry the request's id.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import time
@@ -31,6 +32,9 @@ from bot.metrics import Metrics
 
 log = logging.getLogger(__name__)
 MAX_BODY = 1024 * 1024  # bytes; a Telegram update or a LINE batch is a few kilobytes
+# Seconds before "typing..." is shown. Most replies are decided in milliseconds, and the typing
+# call was one outbound request per message on top of the reply, about as costly as the reply.
+TYPING_AFTER = 1.0
 REQUEST_ID = "X-Request-ID"
 
 
@@ -43,7 +47,13 @@ class Webhook(Protocol):
 
     def parse(self, headers: Mapping[str, str], body: bytes) -> list[IncomingMessage]: ...
 
-    async def acknowledge(self, message: IncomingMessage) -> None: ...
+    async def acknowledge(self, message: IncomingMessage) -> None:
+        """What the platform expects for every message (Telegram: stop a button's spinner)."""
+        ...
+
+    async def show_typing(self, message: IncomingMessage) -> None:
+        """A courtesy while a slow reply is worked on (typing dots, loading animation)."""
+        ...
 
     async def send(self, message: IncomingMessage, reply: Reply) -> None: ...
 
@@ -80,6 +90,7 @@ def create_app(
     pages: Sequence[Route] = (),
     metrics: Metrics | None = None,
     max_body: int = MAX_BODY,
+    typing_after: float = TYPING_AFTER,
 ) -> Starlette:
     """The app: webhooks by path, GET /healthz, and `pages` (the admin preview, /metrics) if
     given. Without `metrics` the app counts into a registry nobody reads."""
@@ -103,7 +114,9 @@ def create_app(
 
     routes = [Route("/healthz", healthz, methods=["GET"]), *pages]
     routes += [
-        Route(path, _receiver(responder, webhook, counted, max_body), methods=["POST"])
+        Route(
+            path, _receiver(responder, webhook, counted, max_body, typing_after), methods=["POST"]
+        )
         for path, webhook in webhooks.items()
     ]
     return Starlette(routes=routes, lifespan=lifespan)
@@ -114,7 +127,7 @@ async def healthz(request: Request) -> Response:
 
 
 def _receiver(
-    responder: Responder, webhook: Webhook, metrics: Metrics, max_body: int
+    responder: Responder, webhook: Webhook, metrics: Metrics, max_body: int, typing_after: float
 ) -> Callable[[Request], Awaitable[Response]]:
     answers_inline = isinstance(webhook, AnswersInResponse) and webhook.answers_in_response
     inline = cast(AnswersInResponse, webhook) if answers_inline else None
@@ -138,7 +151,9 @@ def _receiver(
             return PlainTextResponse("ok", headers=headers)
         if inline is not None and len(messages) == 1:
             return await _answer_in_response(responder, inline, messages[0], metrics, headers)
-        answering = BackgroundTask(answer_all, responder, webhook, messages, metrics)
+        answering = BackgroundTask(
+            answer_all, responder, webhook, messages, metrics, typing_after=typing_after
+        )
         return PlainTextResponse("ok", headers=headers, background=answering)
 
     return receive
@@ -163,9 +178,11 @@ async def answer_all(
     webhook: Webhook,
     messages: list[IncomingMessage],
     metrics: Metrics | None = None,
+    *,
+    typing_after: float = TYPING_AFTER,
 ) -> None:
     for message in messages:
-        await answer(responder, webhook, message, metrics)
+        await answer(responder, webhook, message, metrics, typing_after=typing_after)
 
 
 async def answer(
@@ -173,9 +190,16 @@ async def answer(
     webhook: Webhook,
     message: IncomingMessage,
     metrics: Metrics | None = None,
+    *,
+    typing_after: float = TYPING_AFTER,
 ) -> None:
     await _acknowledge(webhook, message)
-    reply, outcome = await _decide(responder, message, metrics)
+    typing = asyncio.create_task(_typing_later(webhook, message, typing_after))
+    try:
+        reply, outcome = await _decide(responder, message, metrics)
+    finally:
+        # Once the reply is decided it is on its way; "typing..." after it would be wrong.
+        typing.cancel()
     await _finish(webhook, message, reply, outcome, metrics)
 
 
@@ -204,6 +228,14 @@ async def _acknowledge(webhook: Webhook, message: IncomingMessage) -> None:
         await webhook.acknowledge(message)
     except Exception:
         log.exception("acknowledging a %s message failed", message.platform)
+
+
+async def _typing_later(webhook: Webhook, message: IncomingMessage, delay: float) -> None:
+    await asyncio.sleep(delay)
+    try:
+        await webhook.show_typing(message)
+    except Exception:
+        log.exception("showing typing on %s failed", message.platform)
 
 
 async def _decide(

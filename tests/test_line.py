@@ -23,13 +23,13 @@ from bot.adapters.line import LineWebhook
 from bot.adapters.line_events import cut_spans
 from bot.adapters.line_render import utf16_units
 from bot.config import BotConfig
-from bot.core import MessageKind, Reply, ReplyKind, WebhookRejected
+from bot.core import IncomingMessage, MessageKind, Reply, ReplyKind, WebhookRejected
 from bot.dialog import Dialog
 from bot.faq import load_faq
 from bot.journal import MemoryJournal
 from bot.sessions import MemorySessionStore
 from bot.settings import Settings
-from bot.web import Webhook, create_app
+from bot.web import TYPING_AFTER, Responder, Webhook, create_app
 from main import build_adapters, build_webhooks
 from tests.conftest import DATA, make_dialog
 from tests.line_stub import LineApiStub
@@ -97,7 +97,12 @@ async def line_api() -> AsyncIterator[LineApiStub]:
 
 @contextlib.asynccontextmanager
 async def line_bot(
-    stub: LineApiStub, dialog: Dialog, webhook: Webhook | None = None, **settings: object
+    stub: LineApiStub,
+    dialog: Responder,
+    webhook: Webhook | None = None,
+    *,
+    typing_after: float = TYPING_AFTER,
+    **settings: object,
 ) -> AsyncIterator[httpx.AsyncClient]:
     """The web app as deployed: main.build_webhooks from settings, unless a webhook is given."""
     if webhook is None:
@@ -114,7 +119,7 @@ async def line_bot(
     else:
         webhooks = {"/line/webhook": webhook}
     async with (
-        serving(create_app(dialog, webhooks)) as url,
+        serving(create_app(dialog, webhooks, typing_after=typing_after)) as url,
         httpx.AsyncClient(base_url=url) as client,
     ):
         yield client
@@ -210,9 +215,7 @@ async def test_a_text_message_is_answered_with_quick_replies_and_links(bot, line
     response = await deliver(bot, recorded("text_en"))
     assert response.status_code == 200
     await eventually(lambda: len(line_api.sent("reply")) == 1)
-    loading, reply = line_api.requests
-    assert loading.path == "/v2/bot/chat/loading/start"
-    assert loading.body == {"chatId": USER, "loadingSeconds": 10}
+    [reply] = line_api.requests  # decided in milliseconds: no loading animation first
     assert reply.headers["authorization"] == f"Bearer {TOKEN}"
     assert reply.body["replyToken"] == token_of("text_en")
     notice, answer = texts(reply.body)
@@ -432,10 +435,36 @@ async def test_a_reply_that_times_out_is_retried_without_sending_twice(line_api,
     assert line_api.calls("push") == []
 
 
-async def test_a_failing_loading_animation_does_not_cost_the_answer(bot, line_api):
+class Slow:
+    """A dialog that thinks until the stub has been asked for the loading animation."""
+
+    def __init__(self, dialog: Dialog, stub: LineApiStub) -> None:
+        self.dialog = dialog
+        self.stub = stub
+
+    async def handle(self, message: IncomingMessage) -> Reply:
+        await eventually(lambda: bool(self.stub.calls("loading")))
+        return await self.dialog.handle(message)
+
+    def error_reply(self, message: IncomingMessage) -> Reply:
+        return self.dialog.error_reply(message)
+
+
+async def test_a_slow_reply_shows_the_loading_animation_first(line_api, dialog):
+    async with line_bot(line_api, Slow(dialog, line_api), typing_after=0.01) as bot:
+        await deliver(bot, recorded("text_en"))
+        await eventually(lambda: len(line_api.sent("reply")) == 1)
+    loading, reply = line_api.requests
+    assert loading.path == "/v2/bot/chat/loading/start"
+    assert loading.body == {"chatId": USER, "loadingSeconds": 10}
+    assert reply.body["replyToken"] == token_of("text_en")
+
+
+async def test_a_failing_loading_animation_does_not_cost_the_answer(line_api, dialog):
     line_api.fail_next("loading", 500, "Internal server error")
-    await deliver(bot, recorded("text_en"))
-    await eventually(lambda: len(line_api.sent("reply")) == 1)
+    async with line_bot(line_api, Slow(dialog, line_api), typing_after=0.01) as bot:
+        await deliver(bot, recorded("text_en"))
+        await eventually(lambda: len(line_api.sent("reply")) == 1)
     assert [call.status for call in line_api.calls("loading")] == [500]
 
 

@@ -136,9 +136,12 @@ async def stub() -> AsyncIterator[TelegramStub]:
 
 
 @contextlib.asynccontextmanager
-async def running(stub: TelegramStub, responder: Responder) -> AsyncIterator[Chat]:
+async def running(
+    stub: TelegramStub, responder: Responder, **options: float
+) -> AsyncIterator[Chat]:
     # Wired like `serve`: main.build_webhooks decides the path and builds the adapter.
-    app = create_app(responder, main.build_webhooks(main.build_adapters(settings_for(stub))))
+    webhooks = main.build_webhooks(main.build_adapters(settings_for(stub)))
+    app = create_app(responder, webhooks, **options)
     async with serving(app) as url, httpx.AsyncClient(base_url=url) as http:
         yield Chat(http, stub)
 
@@ -154,8 +157,8 @@ async def chat(stub: TelegramStub, dialog: Dialog) -> AsyncIterator[Chat]:
 
 async def test_a_question_is_answered_in_html_with_buttons(chat: Chat):
     [sent] = await chat.send(update("private_text"))
-    assert chat.stub.methods()[:3] == ["getMe", "sendChatAction", "sendMessage"]
-    assert chat.stub.sent("sendChatAction") == [{"chat_id": str(ALEX), "action": "typing"}]
+    # Decided in milliseconds: no "typing..." first, which would cost a request of its own.
+    assert chat.stub.methods()[:2] == ["getMe", "sendMessage"]
     assert sent["chat_id"] == str(ALEX)
     assert sent["parse_mode"] == "HTML"
     notice, title, *_ = sent["text"].split("\n\n")
@@ -375,6 +378,28 @@ class Exploding:
 
     def error_reply(self, message: IncomingMessage) -> Reply:
         return self.dialog.error_reply(message)
+
+
+class Slow:
+    """A dialog that thinks until the stub has seen the typing action."""
+
+    def __init__(self, dialog: Dialog, stub: TelegramStub) -> None:
+        self.dialog = dialog
+        self.stub = stub
+
+    async def handle(self, message: IncomingMessage) -> Reply:
+        await eventually(lambda: "sendChatAction" in self.stub.methods())
+        return await self.dialog.handle(message)
+
+    def error_reply(self, message: IncomingMessage) -> Reply:
+        return self.dialog.error_reply(message)
+
+
+async def test_a_slow_reply_shows_typing_first(stub: TelegramStub, dialog: Dialog):
+    async with running(stub, Slow(dialog, stub), typing_after=0.01) as chat:
+        await chat.send(update("private_text"))
+    assert stub.methods()[1:] == ["sendChatAction", "sendMessage"]
+    assert stub.sent("sendChatAction") == [{"chat_id": str(ALEX), "action": "typing"}]
 
 
 async def test_a_crash_while_answering_is_200_and_an_apology(

@@ -31,6 +31,9 @@ class RecordingWebhook:
     async def acknowledge(self, message: IncomingMessage) -> None:
         self.events.append("ack")
 
+    async def show_typing(self, message: IncomingMessage) -> None:
+        self.events.append("typing")
+
     async def send(self, message: IncomingMessage, reply: Reply) -> None:
         self.sent.append(reply)
 

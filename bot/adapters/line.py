@@ -118,7 +118,10 @@ class LineWebhook:
         return [message for event in events if (message := to_incoming(event, self._staff_group))]
 
     async def acknowledge(self, message: IncomingMessage) -> None:
-        """Show the typing dots while we work; LINE offers them only in 1:1 chats."""
+        """LINE needs nothing before the reply: a postback has no spinner to stop."""
+
+    async def show_typing(self, message: IncomingMessage) -> None:
+        """The loading dots while a slow reply is worked on; LINE offers them in 1:1 chats only."""
         address = Address.decode(message.address)
         if address.chat != "user":
             return

@@ -26,6 +26,7 @@ from telegram.ext import Application, ContextTypes, TypeHandler
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.adapters.telegram_render import Outgoing, render
+from bot.adapters.telegram_request import AiohttpRequest
 from bot.adapters.telegram_updates import Address, to_incoming
 from bot.core import ConfigError, IncomingMessage, Reply, WebhookRejected
 
@@ -40,7 +41,7 @@ OnMessage = Callable[[IncomingMessage], Awaitable[None]]
 def build_application(token: str, base_url: str, *, polling: bool = False) -> Application:
     """`base_url` gets the token appended, e.g. https://api.telegram.org/bot + 123:ABC."""
     builder = Application.builder().token(token).base_url(base_url)
-    builder = builder.base_file_url(_file_url(base_url))
+    builder = builder.base_file_url(_file_url(base_url)).request(AiohttpRequest())
     if not polling:
         builder = builder.updater(None)
     return builder.build()
@@ -93,13 +94,14 @@ class TelegramAdapter:
 
     async def acknowledge(self, message: IncomingMessage) -> None:
         address = Address.decode(message.address)
-        bot = self._app.bot
         if address.callback_id:
             # Stops the spinner on the button even if answering fails later.
-            await _quietly(bot.answer_callback_query(address.callback_id), "answerCallbackQuery")
-        if self.answers_in_response:
-            return  # the answer is already on its way: "typing..." would only follow it
-        typing = bot.send_chat_action(
+            call = self._app.bot.answer_callback_query(address.callback_id)
+            await _quietly(call, "answerCallbackQuery")
+
+    async def show_typing(self, message: IncomingMessage) -> None:
+        address = Address.decode(message.address)
+        typing = self._app.bot.send_chat_action(
             address.chat_id, ChatAction.TYPING, message_thread_id=address.thread_id
         )
         await _quietly(typing, "sendChatAction")
