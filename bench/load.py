@@ -36,12 +36,14 @@ from bench.load_traffic import Phrasebook, Traffic, Update  # noqa: E402
 
 FAST_LOOP = ("uvloop", "httptools")
 INLINE = (("TELEGRAM_REPLY_IN_RESPONSE", "true"),)
+SEMANTIC = (("MATCHER_SEMANTIC", "use"),)  # the embedding re-rank (needs the semantic extra)
 VARIANTS = {
     "w1-asyncio": Variant("1 worker, asyncio + h11"),
     "w1": Variant("1 worker, uvloop + httptools", 1, "uvloop", "httptools"),
     "w2": Variant("2 workers, uvloop + httptools", 2, "uvloop", "httptools"),
     "w1-inline": Variant("1 worker, fast, Telegram reply in response", 1, *FAST_LOOP, INLINE),
     "w2-inline": Variant("2 workers, fast, Telegram reply in response", 2, *FAST_LOOP, INLINE),
+    "w2-semantic": Variant("2 workers, fast, semantic re-rank", 2, *FAST_LOOP, SEMANTIC),
 }
 DRAIN_SECONDS = 10.0
 PROFILE = Path("/tmp/bench-load-profile.txt")
