@@ -136,7 +136,18 @@ class RedFlagDetector:
         self._mild = mild
         # Set phrases that only look alarming ("until now", "choking on laughter"): removed first.
         self._neutral = [_expand(fold(phrase)).strip() for phrase in neutral]
-        self._vocabulary = sorted(set().union(*(c.phrases.vocabulary for c in categories)))
+        vocabulary = sorted(set().union(*(c.phrases.vocabulary for c in categories)))
+        self._vocabulary = frozenset(vocabulary)
+        # Candidates for a misspelt word share its first letter; sorted, so ties resolve the same
+        # way every run. Anagrams of four-letter words are looked up by their sorted letters.
+        self._by_initial: dict[str, list[str]] = {}
+        self._anagrams: dict[str, str] = {}
+        for word in vocabulary:
+            self._by_initial.setdefault(word[0], []).append(word)
+            if len(word) == 4:
+                self._anagrams.setdefault("".join(sorted(word)), word)
+        # People reuse the same few words, and every message is checked: remember corrections.
+        self._corrections: dict[str, str] = {}
 
     def check(self, text: str) -> RedFlag | None:
         message = self._prepare(text)
@@ -169,14 +180,25 @@ class RedFlagDetector:
         """Map a misspelt word onto a phrase word: same first letter, one edit (two if long)."""
         if len(stem) < 4 or stem in self._vocabulary:
             return stem
+        corrected = self._corrections.get(stem)
+        if corrected is None:
+            corrected = self._closest(stem)
+            if len(self._corrections) >= _MAX_CORRECTIONS:
+                self._corrections.clear()
+            self._corrections[stem] = corrected
+        return corrected
+
+    def _closest(self, stem: str) -> str:
         if len(stem) == 4:  # swapped letters only ("wnat"): one edit would make "room" "roof"
-            return next((w for w in self._vocabulary if sorted(w) == sorted(stem)), stem)
+            return self._anagrams.get("".join(sorted(stem)), stem)
         allowed = 2 if len(stem) >= 8 else 1
-        for word in self._vocabulary:
-            close_length = abs(len(word) - len(stem)) <= allowed
-            if word[0] == stem[0] and close_length and OSA.distance(stem, word) <= allowed:
+        for word in self._by_initial.get(stem[0], ()):
+            if abs(len(word) - len(stem)) <= allowed and OSA.distance(stem, word) <= allowed:
                 return word
         return stem
+
+
+_MAX_CORRECTIONS = 20_000  # remembered misspellings per detector; a few MB at most
 
 
 def _expand(text: str) -> str:
