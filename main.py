@@ -37,14 +37,13 @@ from bot.config import BotConfig, load_config
 from bot.core import BotError, ConfigError, FaqError, IncomingMessage, Reply, ReplyKind
 from bot.courier import Courier
 from bot.dialog import Dialog
-from bot.embedding import load_embedder
-from bot.embedding_cache import EmbeddingCache, Semantic
 from bot.faq import load_faq
 from bot.knowledge import Knowledge
 from bot.logs import configure_logging
 from bot.metrics import Metrics, clear_multiprocess_dir, metrics_route
 from bot.preview import preview_routes
 from bot.reload import Reloader
+from bot.semantic_setup import build_semantic
 from bot.settings import Settings
 from bot.storage import Storage, build_storage
 from bot.web import Webhook, answer, create_app
@@ -90,26 +89,6 @@ def build_dialog(
         semantic=semantic,
     )
     return dialog, reloader
-
-
-def build_semantic(settings: Settings) -> Semantic | None:
-    """The embedding re-rank stage if MATCHER_SEMANTIC allows it; says which stage runs."""
-    embedder = load_embedder(settings.semantic)
-    if embedder is None:
-        why = "off" if settings.semantic == "off" else "not installed"
-        log.info("matcher: lexical only (semantic stage %s)", why)
-        return None
-    # The cosine scan is one matrix-vector product per query; extra BLAS threads only spin
-    # and steal the core the event loop needs (see bench/README.md, semantic stage).
-    from threadpoolctl import threadpool_limits
-
-    threadpool_limits(1, user_api="blas")
-    log.info(
-        "matcher: lexical shortlist + semantic re-rank by %s (embeddings cached in %s)",
-        embedder.model_id,
-        settings.embedding_cache_dir,
-    )
-    return Semantic(embedder, EmbeddingCache(settings.embedding_cache_dir))
 
 
 async def tell_admins(settings: Settings, courier: Courier | None, text: str) -> None:

@@ -21,6 +21,7 @@ from bot.faq_writer import write_topics
 from bot.journal import MissGroup, Usage, group_misses
 from bot.knowledge import Knowledge
 from bot.reports import misses_json, misses_text, parse_since, stats_json, stats_text
+from bot.semantic_setup import build_semantic
 from bot.settings import Settings
 from bot.storage import Storage, build_storage
 
@@ -75,11 +76,16 @@ def run_faq_import(settings: Settings, args: argparse.Namespace) -> int:
 
 def run_faq_eval(settings: Settings, args: argparse.Namespace) -> int:
     config = load_config(settings.config_dir)
-    knowledge = Knowledge.build(load_faq(Path(args.faq), locales=config.locales), config.synonyms)
+    faq = load_faq(Path(args.faq), locales=config.locales)
+    # The stage the bot would run with these settings (MATCHER_SEMANTIC, installed extras).
+    semantic = build_semantic(settings)
+    knowledge = Knowledge.build(faq, config.synonyms, semantic)
     report = evaluate(knowledge, read_queries(Path(args.queries)), config.thresholds)
+    matcher = f"semantic:{semantic.embedder.model_id}" if semantic else "lexical"
+    print(f"matcher: {matcher}")
     print(format_report(report))
     if args.json:
-        print(json.dumps(report.as_dict()))
+        print(json.dumps({**report.as_dict(), "matcher": matcher}))
     return 0
 
 

@@ -107,6 +107,17 @@ def test_faq_eval_prints_a_table_and_json(tmp_path: Path):
     } <= figures.keys()
 
 
+def test_faq_eval_measures_the_stage_the_bot_would_run(tmp_path: Path):
+    queries = tmp_path / "queries.jsonl"
+    queries.write_text('{"query": "does an EMG hurt", "expected_id": "emg-pain"}\n')
+    command = ("faq", "eval", "--faq", str(TINY_FAQ), "--queries", str(queries), "--json")
+    lexical = run(*command, env={"MATCHER_SEMANTIC": "off"})
+    assert json.loads(lexical.stdout.splitlines()[-1])["matcher"] == "lexical"
+    semantic = run(*command, env={"MATCHER_SEMANTIC": "use"})  # the test extra installs it
+    assert semantic.returncode == 0, semantic.stderr
+    assert json.loads(semantic.stdout.splitlines()[-1])["matcher"].startswith("semantic:")
+
+
 def test_faq_eval_reads_a_jsonl_corpus(tmp_path: Path):
     corpus = tmp_path / "corpus.jsonl"
     corpus.write_text(
