@@ -19,6 +19,8 @@ from bot.knowledge import Knowledge
 from bot.redis_store import connect
 from bot.sessions import MemorySessionStore, SessionStore
 from tests.redis_server import RedisServer
+from tests.support import serving
+from tests.telegram_stub import TelegramStub
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
@@ -83,3 +85,15 @@ async def redis_client(redis_server: RedisServer) -> AsyncIterator[Redis]:
     await client.flushdb()
     yield client
     await client.aclose()
+
+
+@pytest_asyncio.fixture
+async def stub() -> AsyncIterator[TelegramStub]:
+    """A stub Telegram Bot API on a free loopback port that records what the bot sends."""
+    from tests.test_telegram import TOKEN  # the test modules' shared bot token
+
+    api = TelegramStub(TOKEN)
+    async with serving(api.app) as url:
+        api.url = url
+        yield api
+        api.release()  # a held request would keep the stub's server from stopping

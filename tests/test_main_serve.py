@@ -4,25 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 
 import httpx
-import pytest_asyncio
 
 from tests.conftest import TINY_FAQ
 from tests.serve_process import ServeProcess, serving_process
-from tests.support import eventually, serving
+from tests.support import eventually
 from tests.telegram_stub import TelegramStub
 from tests.test_telegram import ALEX, SECRET, TOKEN, said
-
-
-@pytest_asyncio.fixture
-async def stub() -> AsyncIterator[TelegramStub]:
-    api = TelegramStub(TOKEN)
-    async with serving(api.app) as url:
-        api.url = url
-        yield api
-        api.release()  # a held request would keep the stub's server from stopping
 
 
 def telegram_env(stub: TelegramStub, **extra: str) -> dict[str, str]:

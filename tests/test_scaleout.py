@@ -7,23 +7,12 @@ user's updates land on web workers A and B in turn, with the real PTB against th
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import httpx
-import pytest_asyncio
 
 from tests.serve_process import serving_process
-from tests.support import eventually, serving
+from tests.support import eventually
 from tests.telegram_stub import TelegramStub
 from tests.test_telegram import ALEX, SECRET, TOKEN, Chat, said
-
-
-@pytest_asyncio.fixture
-async def stub() -> AsyncIterator[TelegramStub]:
-    api = TelegramStub(TOKEN)
-    async with serving(api.app) as url:
-        api.url = url
-        yield api
 
 
 def worker_env(stub: TelegramStub, redis_url: str) -> dict[str, str]:

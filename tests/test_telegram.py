@@ -127,14 +127,6 @@ class Chat:
         assert len(self.stub.sent()) == before + 1
 
 
-@pytest_asyncio.fixture
-async def stub() -> AsyncIterator[TelegramStub]:
-    api = TelegramStub(TOKEN)
-    async with serving(api.app) as url:
-        api.url = url
-        yield api
-
-
 @contextlib.asynccontextmanager
 async def running(
     stub: TelegramStub, responder: Responder, **options: float
