@@ -211,7 +211,10 @@ async def test_telegram_without_the_secret_is_refused_and_never_answered(live: L
             response = live.telegram_post(body, secret)
         except (UnicodeEncodeError, httpx.LocalProtocolError):
             return  # not a header value at all (control characters, not ASCII)
-        assert response.status_code == 403
+        # A control character the client let through is refused by uvicorn's HTTP parser
+        # (httptools) with 400 before the app sees it; any other value reaches the secret check.
+        printable = secret is None or all(c == "\t" or " " <= c <= "~" for c in secret)
+        assert response.status_code in ((403,) if printable else (400, 403))
         assert live.api_requests() == before
 
     await live.fuzz(examples)
