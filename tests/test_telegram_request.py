@@ -3,26 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
-import pytest_asyncio
 from telegram import Bot, InputFile
 from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 
 from bot.adapters.telegram_request import AiohttpRequest
-from tests.support import free_port, serving
+from tests.support import free_port
 from tests.telegram_stub import TelegramStub
-
-TOKEN = "123456:request-test"
-
-
-@pytest_asyncio.fixture
-async def stub() -> AsyncIterator[TelegramStub]:
-    api = TelegramStub(TOKEN)
-    async with serving(api.app) as url:
-        api.url = url
-        yield api
+from tests.test_telegram import TOKEN  # the token of the shared `stub` fixture (conftest)
 
 
 def bot_for(url: str, request: AiohttpRequest | None = None) -> Bot:
